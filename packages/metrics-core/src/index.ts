@@ -1,0 +1,70 @@
+// Explicit named exports only. Sections are owned by different areas; keep each list sorted.
+
+// ── contracts ────────────────────────────────────────────────────────────────────────────────────────────
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export {
+  ConfigError,
+  NotFoundError,
+  TimeoutError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+  WaiError,
+  type WaiErrorCode,
+  type WaiErrorOptions,
+} from './errors.js';
+export { silentLogger, type Logger } from './logger.js';
+export type {
+  Alert,
+  AlertRule,
+  AlertSignal,
+  AlertState,
+  AlertThresholds,
+  AlertType,
+  Analyzer,
+  AnalyzerContext,
+  AnalyzerResult,
+  Bottleneck,
+  BottleneckKind,
+  CacheAdmin,
+  CacheAnalytics,
+  CacheSetOptions,
+  CacheStatsSource,
+  CacheStore,
+  CacheTierAnalytics,
+  CpuStats,
+  EndpointStats,
+  EventLoopStats,
+  Finding,
+  GcStats,
+  HealthComponent,
+  HealthReport,
+  HealthStatus,
+  HistoryMetric,
+  HistoryPoint,
+  HistoryQuery,
+  HistoryRecord,
+  HistoryStore,
+  LatencySummary,
+  LoadSignal,
+  MemoryStats,
+  MetricsSnapshot,
+  MonitorEvents,
+  OperationStats,
+  PerformanceMonitor,
+  PerformanceMonitorOptions,
+  ProfileFunction,
+  ProfileResult,
+  ProfileSummary,
+  RateLimitDecision,
+  RateLimitHit,
+  RateLimitStore,
+  Recommendation,
+  Severity,
+  StatusClass,
+  WarmingResult,
+} from './types.js';
+
+// ── metric engine (monitor, sketches, windows, alerts, health, history, Prometheus, config) ─────────────
+
+// ── framework-neutral request logic (routes, HTTP caching rules, rate limiting) ─────────────────────────

@@ -1,0 +1,2 @@
+// Test helpers for users of @wai packages (and our own suites).
+export { createFakeClock, type FakeClock } from './fake-clock.js';

@@ -1,0 +1,1 @@
+export declare function waiTestConfig(overrides?: { test?: Record<string, unknown> }): Record<string, unknown>;

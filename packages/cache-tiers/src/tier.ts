@@ -1,0 +1,46 @@
+/**
+ * One interface every tier implements (L1 memory, L2 Redis, L3 SQL) and one conformance suite judges
+ * (`@wai/cache-tiers/testing`), after unstorage's driver + `testDriver` pattern. Tiers store entries; the
+ * composed cache (`createCache`) owns TTL policy, tags' invalidation timestamps, single-flight and fail-safe.
+ */
+export interface CacheEntry<T = unknown> {
+  value: T;
+  /** Epoch ms when the entry was written (tag invalidation compares against it). */
+  createdAt: number;
+  /** Epoch ms after which the entry is stale; `Infinity` for no expiry. */
+  expiresAt: number;
+  /** Epoch ms until which a stale entry may still be served by fail-safe (≥ expiresAt). */
+  staleUntil: number;
+  tags: readonly string[];
+  /** Eviction weight hint for L1 ('medium' when absent). */
+  priority?: 'low' | 'medium' | 'high';
+}
+
+export type TierName = 'l1' | 'l2' | 'l3' | (string & {});
+
+export interface CacheTier {
+  readonly name: TierName;
+  /**
+   * The entry, or undefined when absent or past `staleUntil` (tiers drop entries nobody may serve). Entries
+   * past `expiresAt` but within `staleUntil` are returned: the caller decides whether stale is acceptable.
+   */
+  get(key: string): Promise<CacheEntry | undefined>;
+  /** Stores the entry; tiers with native expiry expire it at `staleUntil`. */
+  set(key: string, entry: CacheEntry): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Deletes every entry carrying the tag; returns how many (where the tier can tell, else -1). */
+  deleteByTag(tag: string): Promise<number>;
+  /** Removes everything in this tier's namespace (never other namespaces' data). */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** L1's extra synchronous surface: the hot path must not pay for a Promise on a memory hit. */
+export interface SyncCacheTier extends CacheTier {
+  getSync(key: string): CacheEntry | undefined;
+  setSync(key: string, entry: CacheEntry): void;
+  deleteSync(key: string): boolean;
+  readonly size: number;
+  /** Bytes held, as estimated once per entry at set time. */
+  readonly memoryBytes: number;
+}

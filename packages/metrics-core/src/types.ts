@@ -494,7 +494,11 @@ export interface PerformanceMonitor {
   /** A backend connection went down/up (e.g. Redis, database) — drives the connection alert. */
   reportConnection(source: string, healthy: boolean, detail?: string): void;
 
-  getCurrentMetrics(): MetricsSnapshot;
+  /**
+   * Request figures over the last minute (10 s resolution), or over `windowMs` up to one hour (whole minutes
+   * beyond the first: coarser). System figures are the latest sample either way.
+   */
+  getCurrentMetrics(options?: { windowMs?: number }): MetricsSnapshot;
   getHealthScore(): number;
   getHealth(): HealthReport;
   getLoadSignal(): LoadSignal;

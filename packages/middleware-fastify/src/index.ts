@@ -1,1 +1,2 @@
-export {};
+export type { RouteCacheConfig, RouteRateLimitConfig, WaiPerformanceOptions, WaiRateLimitOptions } from './options.js';
+export { waiPerformance, type WaiPerf } from './plugin.js';

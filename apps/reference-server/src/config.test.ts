@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { WaiError } from '@wai/metrics-core';
+import { readServerConfig, redisUrlFromEnv } from './config.js';
+
+describe('readServerConfig', () => {
+  it('has embedded defaults: port 3001, SQLite data and L3 in ./.data, no Redis', () => {
+    const config = readServerConfig({});
+    expect(config.port).toBe(3001);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.sqlitePath).toMatch(/\.data\/workshops\.db$/);
+    expect(config.l3).toEqual({ driver: 'sqlite', path: expect.stringMatching(/\.data\/cache\.db$/) as unknown as string });
+    expect(config.demoRoutes).toBe(true);
+    expect(config.wai.environment).toBe('development');
+  });
+
+  it('uses PostgreSQL for data and L3 with DATABASE_URL, and CACHE_L3_URL overrides the tier', () => {
+    const pg = readServerConfig({ DATABASE_URL: 'postgres://u@h:5432/db' });
+    expect(pg.databaseUrl).toBe('postgres://u@h:5432/db');
+    expect(pg.l3).toEqual({ driver: 'postgres', connectionString: 'postgres://u@h:5432/db' });
+    expect(readServerConfig({ CACHE_L3_URL: 'off' }).l3).toEqual({ driver: 'off' });
+    expect(readServerConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).sqlitePath).toBe('/tmp/x.db');
+  });
+
+  it('builds a Redis URL from REDIS_HOST / PORT / PASSWORD / DB', () => {
+    expect(redisUrlFromEnv({ REDIS_HOST: 'cache', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss', REDIS_DB: '2' })).toBe('redis://:p%40ss@cache:6380/2');
+    expect(redisUrlFromEnv({ REDIS_URL: 'redis://a:1', REDIS_HOST: 'ignored' })).toBe('redis://a:1');
+    expect(redisUrlFromEnv({})).toBeUndefined();
+  });
+
+  it('turns off demo routes in production', () => {
+    expect(readServerConfig({ NODE_ENV: 'production' }).demoRoutes).toBe(false);
+  });
+
+  it.each([
+    ['PORT', 'http'],
+    ['RATE_LIMIT_MAX', '0'],
+    ['SEED_DEMO_DATA', 'maybe'],
+    ['CACHE_NAMESPACE', 'has space'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['CACHE_L3_URL', 'redis://x'],
+    ['PERFORMANCE_MONITORING_INTERVAL', 'soon'],
+    ['CACHE_L1_MAX_SIZE', '-1'],
+    ['REDIS_URL', 'http://x'],
+  ])('rejects %s=%s with a config error naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      readServerConfig({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(WaiError.isInstance(error)).toBe(true);
+    expect((error as WaiError).code).toBe('E_CONFIG_INVALID');
+    expect((error as Error).message).toContain(name);
+  });
+});

@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { NotFoundError } from '@wai/metrics-core';
+import type { WorkshopInput, WorkshopPatch, WorkshopRepository } from '../db/workshop-repository.js';
+import { createValidatorCompiler } from './validator.js';
+import { createWorkshopBody, idParams, listQuery, popularQuery, searchQuery, updateWorkshopBody, workshopSchema } from './schemas.js';
+
+/** The part of the data cache the routes use (an `@wai/cache-tiers` cache fits). */
+export interface WorkshopDataCache {
+  getOrSet<T>(key: string, loader: () => Promise<T>, options?: { ttl?: number; tags?: string[]; predictive?: boolean }): Promise<T>;
+  invalidateByTag(tag: string): Promise<void>;
+}
+
+export interface WorkshopRoutesOptions {
+  repository: WorkshopRepository;
+  cache: WorkshopDataCache;
+  /** Seconds a single workshop stays in the data cache. @default 300 */
+  itemTTL?: number;
+  /** Per-route `config` (response caching on reads, rate limits on writes); none when absent. */
+  routeConfig?: (route: WorkshopRouteName) => Record<string, unknown> | undefined;
+  /** Called after a write with the tags it invalidated (the response cache and query cache listen). */
+  onWrite?: (tags: string[]) => Promise<void>;
+  /** Counts calls of the data loader (a cache miss reaching the database), for the dashboard's analytics. */
+  onLoad?: (key: string) => void;
+}
+
+export type WorkshopRouteName = 'list' | 'item' | 'search' | 'popular' | 'create' | 'update' | 'delete';
+
+export const WORKSHOPS_TAG = 'workshops';
+export const workshopTag = (id: number): string => `workshop:${id}`;
+export const workshopKey = (id: number): string => `workshop:${id}`;
+
+export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (app: FastifyInstance, options) => {
+  const { repository, cache } = options;
+  const itemTTL = options.itemTTL ?? 300;
+  const cacheConfig = (route: WorkshopRouteName) => {
+    const config = options.routeConfig?.(route);
+    return config ? { config } : {};
+  };
+  const invalidate = async (id?: number) => {
+    const tags = id === undefined ? [WORKSHOPS_TAG] : [WORKSHOPS_TAG, workshopTag(id)];
+    for (const tag of tags) await cache.invalidateByTag(tag);
+    await options.onWrite?.(tags);
+  };
+  const load = (id: number) =>
+    cache.getOrSet(
+      workshopKey(id),
+      async () => {
+        options.onLoad?.(workshopKey(id));
+        // null, not undefined: "no such workshop" is cached too, so a missing id cannot hammer the database.
+        return (await repository.get(id)) ?? null;
+      },
+      // predictive: the loader is remembered so predictive preloading and refresh-ahead can call it again.
+      { ttl: itemTTL, tags: [WORKSHOPS_TAG, workshopTag(id)], predictive: true },
+    );
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addSchema(workshopSchema);
+
+  app.get<{ Querystring: { page: number; pageSize: number; q?: string; from?: string; to?: string } }>(
+    '/api/workshops',
+    {
+      ...cacheConfig('list'),
+      schema: {
+        querystring: listQuery,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'workshop#' } }, total: { type: 'integer' }, page: { type: 'integer' }, pageSize: { type: 'integer' } } } },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, q, from, to } = request.query;
+      const result = await repository.list({
+        page,
+        pageSize,
+        ...(q ? { q } : {}),
+        ...(from ? { from: new Date(from).toISOString() } : {}),
+        ...(to ? { to: new Date(to).toISOString() } : {}),
+      });
+      return { ...result, page, pageSize };
+    },
+  );
+
+  app.get<{ Querystring: { q: string; limit: number } }>(
+    '/api/workshops/search',
+    { ...cacheConfig('search'), schema: { querystring: searchQuery, response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'workshop#' } }, total: { type: 'integer' } } } } } },
+    async (request) => {
+      const items = await repository.search(request.query.q, request.query.limit);
+      return { items, total: items.length };
+    },
+  );
+
+  app.get<{ Querystring: { limit: number } }>(
+    '/api/workshops/popular',
+    { ...cacheConfig('popular'), schema: { querystring: popularQuery, response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'workshop#' } }, total: { type: 'integer' } } } } } },
+    async (request) => {
+      const items = await repository.popular(request.query.limit);
+      return { items, total: items.length };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/api/workshops/:id',
+    { ...cacheConfig('item'), schema: { params: idParams, response: { 200: { $ref: 'workshop#' } } } },
+    async (request) => {
+      const workshop = await load(request.params.id);
+      if (!workshop) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
+      return workshop;
+    },
+  );
+
+  app.post<{ Body: WorkshopInput }>(
+    '/api/workshops',
+    { ...cacheConfig('create'), schema: { body: createWorkshopBody, response: { 201: { $ref: 'workshop#' } } } },
+    async (request, reply) => {
+      const workshop = await repository.create(request.body);
+      await invalidate(workshop.id);
+      return reply.code(201).header('location', `/api/workshops/${workshop.id}`).send(workshop);
+    },
+  );
+
+  app.put<{ Params: { id: number }; Body: WorkshopPatch }>(
+    '/api/workshops/:id',
+    { ...cacheConfig('update'), schema: { params: idParams, body: updateWorkshopBody, response: { 200: { $ref: 'workshop#' } } } },
+    async (request) => {
+      const workshop = await repository.update(request.params.id, request.body);
+      if (!workshop) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
+      await invalidate(workshop.id);
+      return workshop;
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>('/api/workshops/:id', { ...cacheConfig('delete'), schema: { params: idParams } }, async (request, reply) => {
+    const deleted = await repository.delete(request.params.id);
+    if (!deleted) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
+    await invalidate(request.params.id);
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,11 @@
+import type { AnalyzerContext, Bottleneck, Recommendation } from '@wai/metrics-core';
+import type { ResolvedOptions } from './options.js';
+
+/** What one analyzer rule reports. */
+export interface Findings {
+  bottlenecks: Bottleneck[];
+  recommendations: Recommendation[];
+}
+
+/** One rule of the analyzer: reads the context, returns its findings (stateless; state lives in the analyzer). */
+export type AnalyzerRule = (context: AnalyzerContext, options: ResolvedOptions) => Findings;

@@ -1,0 +1,2 @@
+export { createRedisPubSub, type PubSub, type PubSubOptions } from './redis-pubsub.js';
+export { parseBusMessage, type BusMessage } from './messages.js';

@@ -1,0 +1,26 @@
+/** What instances tell each other over the bus; `i` is the sender's instance id (own messages are ignored). */
+export type BusMessage =
+  | { i: string; o: 'set'; k: string }
+  | { i: string; o: 'delete'; k: string }
+  | { i: string; o: 'tag'; t: string; a: number }
+  | { i: string; o: 'clear' };
+
+export function parseBusMessage(raw: string): BusMessage | undefined {
+  try {
+    const message = JSON.parse(raw) as Partial<BusMessage> & Record<string, unknown>;
+    if (typeof message.i !== 'string') return undefined;
+    switch (message.o) {
+      case 'set':
+      case 'delete':
+        return typeof message.k === 'string' ? (message as BusMessage) : undefined;
+      case 'tag':
+        return typeof message.t === 'string' && typeof message.a === 'number' ? (message as BusMessage) : undefined;
+      case 'clear':
+        return message as BusMessage;
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}

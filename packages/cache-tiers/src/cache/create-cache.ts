@@ -1,0 +1,687 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { ConfigError, TimeoutError, ValidationError, silentLogger, systemClock, type CacheAnalytics, type TimerHandle } from '@wai/metrics-core';
+import { createMemoryTier } from '../l1/memory-tier.js';
+import { createRedisTier, type RedisTier } from '../l2/redis-tier.js';
+import { assertValidNamespace } from '../l2/redis-keys.js';
+import { createSqlTier, type SqlTierOptions } from '../l3/index.js';
+import { createRedisPubSub, type PubSub } from '../bus/redis-pubsub.js';
+import { parseBusMessage, type BusMessage } from '../bus/messages.js';
+import { assertValidKey, assertValidTags, assertValidTtl, tierUnavailable } from '../errors.js';
+import { jsonSerializer } from '../serializer.js';
+import { createSingleFlight } from '../single-flight.js';
+import { isInvalidatedByTags, type TagInvalidationStore } from '../tag-store.js';
+import type { CacheEntry, CacheTier, SyncCacheTier, TierName } from '../tier.js';
+import { createBasicStats } from './basic-stats.js';
+import { createHookRegistry, type CachePluginHandle } from './hooks.js';
+import { createLoaderRegistry } from './loader-registry.js';
+import { createWarmingManager } from '../warming/warming-manager.js';
+import type { CacheOptions, L1Options, L2Options } from './options.js';
+import type { PendingOperation } from './pending-queue.js';
+import { createRemoteTier, type RemoteTier } from './remote-tier.js';
+import { createTagStamps } from './tag-stamps.js';
+import { createLoadTokens, type LoadToken } from './load-tokens.js';
+import { createLeaseWaiters } from '../bus/lease-waiters.js';
+import type { Cache, CacheEvents, ComposedTier, GetOrSetOptions, Loader, SetOptions } from './types.js';
+
+interface Found {
+  entry: CacheEntry;
+  /** Index in the read order (-1 = L1). */
+  level: number;
+  tier: TierName;
+}
+
+/** Creates the composed cache (see `src/cache.ts` for the contract and the hook API). */
+export function createCache(options: CacheOptions = {}): Cache {
+  const namespace = options.namespace ?? 'wai';
+  assertValidNamespace(namespace);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const serializer = options.serializer ?? jsonSerializer;
+  const l2Options = options.l2 && !isTier(options.l2) ? (options.l2 as L2Options) : undefined;
+  const defaultTTL = options.defaultTTL ?? l2Options?.defaultTTL ?? 3600;
+  assertValidTtl(defaultTTL, 'defaultTTL');
+  const grace = options.grace ?? 0;
+  assertValidTtl(grace, 'grace');
+  const commandTimeout = options.commandTimeout ?? 500;
+  const failSafeRetryInterval = options.failSafeRetryInterval ?? 1000;
+  const leaseOptions = options.lease ? { ttl: 10_000, wait: 5000, ...(options.lease === true ? {} : options.lease) } : undefined;
+  for (const [name, value] of Object.entries({ commandTimeout, failSafeRetryInterval, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 0`);
+  }
+  const compressionThreshold = options.compressionThreshold ?? 1024;
+  const purgeOnInvalidate = options.purgeOnInvalidate ?? false;
+  const instanceId = randomUUID();
+
+  const emitter = new EventEmitter<CacheEvents>();
+  const hooks = createHookRegistry((error) => logger.warn({ err: error }, '[wai:cache-tiers] a cache hook threw'));
+  const reportError = (error: unknown) => {
+    // 'error' without a listener would crash the process (EventEmitter semantics): only emit when heard.
+    if (emitter.listenerCount('error') > 0) emitter.emit('error', error instanceof Error ? error : new Error(String(error)));
+  };
+
+  // ── tiers ──────────────────────────────────────────────────────────────────────────────────────────────
+  let l1: SyncCacheTier | undefined;
+  let ownsL1 = false;
+  if (options.l1 !== false) {
+    if (options.l1 && isTier(options.l1)) l1 = options.l1 as SyncCacheTier;
+    else {
+      const { maxMemorySize, ...rest } = (options.l1 ?? {}) as L1Options;
+      l1 = createMemoryTier({
+        ...(maxMemorySize === undefined ? {} : { maxMemory: maxMemorySize }),
+        ...rest,
+        clock,
+        onEvict: (key: string, reason: string) => {
+          hooks.emit('evict', { tier: 'l1', key, reason });
+          if (emitter.listenerCount('evict') > 0) emitter.emit('evict', key, 'l1', reason);
+        },
+      });
+      ownsL1 = true;
+    }
+  }
+
+  const remote: RemoteTier[] = [];
+  let redis: RedisTier | undefined;
+  const makeSlot = (tier: CacheTier, owned: boolean): RemoteTier =>
+    createRemoteTier(tier, {
+      owned,
+      clock,
+      commandTimeout,
+      failureThreshold: options.circuitBreaker?.failureThreshold ?? 3,
+      resetTimeout: options.circuitBreaker?.resetTimeout ?? 1000,
+      onError: (tier, error) => {
+        hooks.emit('tierError', { tier, error });
+        reportError(hasCode(error) ? error : tierUnavailable(tier, error));
+      },
+      onDown: (tier) => {
+        logger.warn({ tier }, '[wai:cache-tiers] tier down: reads fall through, writes are dropped, invalidations queued');
+        hooks.emit('tierState', { tier, up: false });
+        emitter.emit('tier:down', tier, tierUnavailable(tier, 'circuit opened'));
+      },
+      onUp: (tier) => {
+        logger.info({ tier }, '[wai:cache-tiers] tier up');
+        hooks.emit('tierState', { tier, up: true });
+        emitter.emit('tier:up', tier);
+        const slot = remote.find((candidate) => candidate.name === tier);
+        // Redis was unreachable, so the bus missed messages too (its own connection may come back later).
+        if (slot && slot.tier === redis && options.bus && l1) void l1.clear();
+        if (slot) void replay(slot);
+      },
+    });
+  if (options.l2) {
+    if (isTier(options.l2)) {
+      // A RedisTier passed in still serves the bus and leases.
+      if (isRedisTier(options.l2)) redis = options.l2;
+      remote.push(makeSlot(options.l2 as CacheTier, false));
+    } else {
+      const { defaultTTL: _ignored, ...redisOptions } = options.l2 as L2Options;
+      redis = createRedisTier({
+        commandTimeout,
+        compressionThreshold,
+        serializer,
+        clock,
+        onError: (error) => reportError(error),
+        ...redisOptions,
+        namespace,
+      });
+      remote.push(makeSlot(redis, true));
+    }
+  }
+  if (options.l3) {
+    if (isTier(options.l3)) remote.push(makeSlot(options.l3 as CacheTier, false));
+    else {
+      const sqlOptions = options.l3 as SqlTierOptions;
+      remote.push(makeSlot(createSqlTier({ compressionThreshold, serializer, clock, onError: (error) => reportError(error), ...sqlOptions, namespace } as SqlTierOptions), true));
+    }
+  }
+  if ((options.bus || leaseOptions) && !redis) {
+    throw new ConfigError('[wai:cache-tiers] `bus` and `lease` need the built-in Redis tier: pass `l2: { redis }`');
+  }
+  // Tag stamps live in Redis when there is an L2, in L3 otherwise (and always in memory).
+  const tagSlot = remote.find((slot) => isTagStore(slot.tier));
+
+  const stats = createBasicStats(['l1', ...remote.map((slot) => slot.name)].filter((name) => name !== 'l1' || l1));
+  hooks.add(stats.hook);
+  for (const hook of options.hooks ?? []) hooks.add(hook);
+
+  /** Replays invalidations queued while the tier was down, re-announcing them on the bus. */
+  async function replay(slot: RemoteTier): Promise<void> {
+    for (let operation = slot.pending.shift(); operation; operation = slot.pending.shift()) {
+      const done = await applyRemote(slot, operation);
+      if (!done) {
+        slot.pending.unshift(operation);
+        return;
+      }
+      if (slot.tier === redis) void publish(busMessageFor(operation));
+    }
+  }
+
+  async function applyRemote(slot: RemoteTier, operation: PendingOperation): Promise<boolean> {
+    switch (operation.op) {
+      case 'delete':
+        return (await slot.call((tier) => tier.delete(operation.key))).ok;
+      case 'clear':
+        return (await slot.call((tier) => tier.clear())).ok;
+      case 'tag': {
+        // O(1): one stamp in the tag store; reads refuse older entries. Tagged entries are deleted too only
+        // when asked (`purgeOnInvalidate`), or when no tier keeps stamps (custom tiers).
+        if (slot === tagSlot) {
+          const stamped = (await slot.call((tier) => (tier as unknown as TagInvalidationStore).setTagInvalidation(operation.tag, operation.at))).ok;
+          if (stamped && purgeOnInvalidate) track(slot.call((tier) => tier.deleteByTag(operation.tag)));
+          return stamped;
+        }
+        if (tagSlot && !purgeOnInvalidate) return true;
+        return (await slot.call((tier) => tier.deleteByTag(operation.tag))).ok;
+      }
+    }
+  }
+
+  /** Applies an invalidation to every remote tier now, or queues it for the tiers that are down. */
+  async function invalidateRemote(operation: PendingOperation): Promise<boolean[]> {
+    return Promise.all(
+      remote.map(async (slot) => {
+        if (slot.pending.size > 0 || !(await applyRemote(slot, operation))) {
+          slot.pending.push(operation);
+          return false;
+        }
+        return true;
+      }),
+    );
+  }
+
+  // ── tags: stamps in memory, in the tag store, and checked on read ──────────────────────────────────────
+  const stamps = createTagStamps(clock, options.maxTagStamps ?? 100_000);
+
+  async function validRemotely(entry: CacheEntry, from: RemoteTier): Promise<boolean> {
+    if (entry.tags.length === 0 || !tagSlot) return true;
+    // A tier that keeps the stamps itself and checks them on read (Redis) already refused stale entries.
+    if (from === tagSlot && (from.tier as { checksTagStamps?: boolean }).checksTagStamps === true) return true;
+    const read = await tagSlot.call((tier) => (tier as unknown as TagInvalidationStore).getTagInvalidations(entry.tags));
+    if (!read.ok) return true; // the memory stamps were checked; the store is down
+    read.value.forEach((stamp, index) => stamp > 0 && stamps.remember(entry.tags[index]!, stamp));
+    return !isInvalidatedByTags(entry.createdAt, read.value);
+  }
+
+  // ── reads ──────────────────────────────────────────────────────────────────────────────────────────────
+  function readL1(key: string): CacheEntry | undefined {
+    if (!l1) return undefined;
+    const started = clock.monotonic();
+    let entry = l1.getSync(key);
+    if (entry && !stamps.isValid(entry)) {
+      l1.deleteSync(key);
+      entry = undefined;
+    }
+    if (hooks.size > 0) hooks.emit('tierAccess', { tier: l1.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= clock.now(), latencyMs: clock.monotonic() - started });
+    return entry;
+  }
+
+  /** Looks through the tiers top-down; a hit below L1 back-fills the tiers above it (same absolute expiry). */
+  async function lookup(key: string, skipL1 = false): Promise<Found | undefined> {
+    let stale: Found | undefined;
+    if (!skipL1) {
+      const entry = readL1(key);
+      if (entry) {
+        if (entry.expiresAt > clock.now()) return { entry, level: -1, tier: l1!.name };
+        stale = { entry, level: -1, tier: l1!.name };
+      }
+    }
+    for (const [level, slot] of remote.entries()) {
+      const started = clock.monotonic();
+      const read = await slot.call((tier) => tier.get(key));
+      let entry = read.ok ? read.value : undefined;
+      if (entry && !(stamps.isValid(entry) && (await validRemotely(entry, slot)))) {
+        void slot.call((tier) => tier.delete(key));
+        entry = undefined;
+      }
+      if (read.ok) hooks.emit('tierAccess', { tier: slot.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= clock.now(), latencyMs: clock.monotonic() - started });
+      if (!entry) continue;
+      if (entry.expiresAt > clock.now()) {
+        backfill(key, entry, level);
+        return { entry, level, tier: slot.name };
+      }
+      if (!stale || entry.createdAt > stale.entry.createdAt) stale = { entry, level, tier: slot.name };
+    }
+    return stale;
+  }
+
+  function backfill(key: string, entry: CacheEntry, level: number) {
+    l1?.setSync(key, entry);
+    for (let index = 0; index < level; index++) {
+      const slot = remote[index]!;
+      track(slot.call((tier) => tier.set(key, entry)));
+    }
+  }
+
+  // ── writes ─────────────────────────────────────────────────────────────────────────────────────────────
+  /** Checks that the value can be stored, and gives L1 the shape L2/L3 would give back (a fresh copy). */
+  function normalise(value: unknown): unknown {
+    const serialized = serializer.serialize(value);
+    return serializer.deserialize(typeof serialized === 'string' ? Buffer.from(serialized, 'utf8') : Buffer.from(serialized));
+  }
+
+  /** Refuses bad TTLs, grace and tags before any work is done (a loader is not even called). */
+  function validateSetOptions(setOptions: SetOptions | undefined): void {
+    if (setOptions === undefined) return;
+    if (setOptions.ttl !== undefined) assertValidTtl(setOptions.ttl);
+    if (setOptions.grace !== undefined) assertValidTtl(setOptions.grace, 'grace');
+    if (setOptions.tags !== undefined) assertValidTags(setOptions.tags);
+    if (setOptions.priority !== undefined && !['low', 'medium', 'high'].includes(setOptions.priority)) {
+      throw new ValidationError('E_INVALID_ARGUMENT', "[wai:cache-tiers] priority must be 'low', 'medium' or 'high'");
+    }
+  }
+
+  /**
+   * `createdAt` is when the data was read: for a load, when the loader started, so a tag invalidated while the
+   * loader ran also invalidates its (possibly already outdated) result.
+   */
+  function makeEntry(value: unknown, setOptions: SetOptions | undefined, createdAt = stamps.nextCreatedAt()): { entry: CacheEntry; ttl: number } {
+    validateSetOptions(setOptions);
+    const ttl = setOptions?.ttl ?? defaultTTL;
+    const entryGrace = setOptions?.grace ?? grace;
+    const tags = setOptions?.tags ?? [];
+    const expiresAt = Math.max(createdAt, clock.now()) + ttl * 1000;
+    const entry: CacheEntry = { value: normalise(value), createdAt, expiresAt, staleUntil: expiresAt + entryGrace * 1000, tags: [...new Set(tags)] };
+    if (setOptions?.priority) entry.priority = setOptions.priority;
+    return { entry, ttl };
+  }
+
+  /** Writes to L1 now and to L2/L3 (returned promise); failures are absorbed (writes to a down tier are dropped). */
+  function store(key: string, entry: CacheEntry, ttl: number): Promise<unknown> {
+    l1?.setSync(key, entry);
+    hooks.emit('write', { op: 'set', key, ttl, tags: entry.tags });
+    if (emitter.listenerCount('set') > 0) emitter.emit('set', key);
+    const writes = Promise.all(remote.map((slot) => slot.call((tier) => tier.set(key, entry)))).then(() => publish({ i: instanceId, o: 'set', k: key }));
+    return writes;
+  }
+
+  // Background work (write-behind after getOrSet, back-fills, lease releases): close() waits for it.
+  const background = new Set<Promise<unknown>>();
+  function track(promise: Promise<unknown>): void {
+    const tracked = promise.catch((error: unknown) => reportError(error)).finally(() => background.delete(tracked));
+    background.add(tracked);
+  }
+
+  // ── bus and leases ─────────────────────────────────────────────────────────────────────────────────────
+  let pubsub: PubSub | undefined;
+  const leaseWaiters = createLeaseWaiters(clock);
+  const busChannel = redis?.keys.channel('bus');
+  const leaseChannel = redis?.keys.channel('lease');
+  let pubsubReady: Promise<void> = Promise.resolve();
+  if (redis && (options.bus || leaseOptions)) {
+    pubsub = createRedisPubSub(redis, {
+      onReconnect: () => {
+        // Messages sent while we were away are lost: drop everything L1 holds rather than serve it stale.
+        if (options.bus && l1) void l1.clear();
+        leaseWaiters.wakeAll();
+      },
+      onError: reportError,
+    });
+    const subscriptions: Array<Promise<void>> = [];
+    if (options.bus) subscriptions.push(pubsub.subscribe(busChannel!, onBusMessage));
+    if (leaseOptions) subscriptions.push(pubsub.subscribe(leaseChannel!, (key) => leaseWaiters.wake(key)));
+    pubsubReady = Promise.all(subscriptions).then(
+      () => {},
+      (error: unknown) => reportError(error),
+    );
+  }
+
+  function onBusMessage(raw: string) {
+    const message = parseBusMessage(raw);
+    if (!message || message.i === instanceId) return;
+    switch (message.o) {
+      case 'set':
+      case 'delete':
+        l1?.deleteSync(message.k);
+        break;
+      case 'tag':
+        stamps.remember(message.t, message.a);
+        if (l1) void l1.deleteByTag(message.t);
+        break;
+      case 'clear':
+        if (l1) void l1.clear();
+        break;
+    }
+  }
+
+  function busMessageFor(operation: PendingOperation): BusMessage {
+    switch (operation.op) {
+      case 'delete':
+        return { i: instanceId, o: 'delete', k: operation.key };
+      case 'tag':
+        return { i: instanceId, o: 'tag', t: operation.tag, a: operation.at };
+      case 'clear':
+        return { i: instanceId, o: 'clear' };
+    }
+  }
+
+  async function publish(message: BusMessage): Promise<void> {
+    if (!options.bus || !pubsub || !redis) return;
+    const slot = remote.find((candidate) => candidate.tier === redis)!;
+    await slot.call((tier) => (tier as RedisTier).publish(busChannel!, JSON.stringify(message)));
+  }
+
+  // ── getOrSet ───────────────────────────────────────────────────────────────────────────────────────────
+  const flights = createSingleFlight();
+  const refreshes = createSingleFlight();
+  const loaders = createLoaderRegistry(options.maxRememberedLoaders ?? 10_000);
+  const failedAt = new Map<string, number>();
+  const loadTokens = createLoadTokens();
+  const beginLoad = (key: string) => loadTokens.begin(key, stamps.nextCreatedAt());
+  const supersedeLoads = (key?: string) => loadTokens.supersede(key);
+
+  async function resolveMiss<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined): Promise<T> {
+    const token = beginLoad(key);
+    let loading = false;
+    try {
+      const value = await resolveMissWith(key, loader, callOptions, token, () => (loading = true));
+      return value;
+    } finally {
+      if (!loading) token.done();
+    }
+  }
+
+  async function resolveMissWith<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, token: LoadToken, startLoading: () => void): Promise<T> {
+    const found = await lookup(key, true);
+    if (found && found.entry.expiresAt > clock.now()) {
+      hit(key, found.tier);
+      return found.entry.value as T;
+    }
+    const stale = found?.entry;
+    if (stale) {
+      const failed = failedAt.get(key);
+      if (failed !== undefined && clock.now() - failed < failSafeRetryInterval) {
+        hit(key, found.tier);
+        return stale.value as T; // fail-safe: the loader failed recently; do not hammer it
+      }
+    }
+    miss(key);
+
+    // Cross-instance single-flight: one instance loads, the others wait for its pub/sub announcement.
+    let leaseHeld = false;
+    const useLease = leaseOptions && (callOptions?.lease ?? true) && redis && pubsub?.connected;
+    const redisSlot = redis ? remote.find((slot) => slot.tier === redis) : undefined;
+    if (useLease && redisSlot && redisSlot.breaker.state === 'closed') {
+      const softTimeout = callOptions?.softTimeout ?? options.softTimeout;
+      const waiter = leaseWaiters.wait(key, stale && softTimeout !== undefined ? Math.min(leaseOptions.wait, softTimeout) : leaseOptions.wait);
+      const acquired = await redisSlot.call((tier) => (tier as RedisTier).acquireLease(key, instanceId, leaseOptions.ttl));
+      if (acquired.ok && acquired.value) {
+        leaseHeld = true;
+        waiter.cancel();
+      } else if (acquired.ok) {
+        // Someone else is loading. Re-check first (it may have finished before we subscribed), then wait.
+        hooks.emit('stampedePrevented', { key, scope: 'lease' });
+        let loaded = await lookup(key, true);
+        if (!loaded || loaded.entry.expiresAt <= clock.now()) {
+          await waiter.promise;
+          loaded = await lookup(key, true);
+        }
+        waiter.cancel();
+        if (loaded && loaded.entry.expiresAt > clock.now()) return loaded.entry.value as T;
+        // The holder is still refreshing: a stale value (within grace) beats a second load.
+        if (stale) return stale.value as T;
+      } else waiter.cancel();
+    }
+    startLoading();
+    return load(key, loader, callOptions, stale, leaseHeld, token);
+  }
+
+  async function load<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, stale: CacheEntry | undefined, leaseHeld: boolean, token: LoadToken): Promise<T> {
+    const started = clock.monotonic();
+    const { createdAt, done } = token;
+    const loading = Promise.resolve()
+      .then(() => loader({ key, stale: stale?.value as T | undefined }))
+      .then(
+        (value) => {
+          done();
+          hooks.emit('load', { key, latencyMs: clock.monotonic() - started });
+          let made: ReturnType<typeof makeEntry>;
+          try {
+            made = makeEntry(value, callOptions, createdAt);
+          } catch (error) {
+            if (leaseHeld) track(releaseLease(key)); // an unserialisable result: nothing stored, lease freed
+            throw error;
+          }
+          const { entry, ttl } = made;
+          failedAt.delete(key);
+          const writes = token.superseded || !stamps.isValid(entry) ? Promise.resolve() : store(key, entry, ttl);
+          track(leaseHeld ? writes.finally(() => releaseLease(key)) : writes);
+          return entry.value as T;
+        },
+        (error: unknown) => {
+          done();
+          hooks.emit('load', { key, latencyMs: clock.monotonic() - started, error });
+          if (leaseHeld) track(releaseLease(key));
+          throw error;
+        },
+      );
+    const softTimeout = callOptions?.softTimeout ?? options.softTimeout;
+    const hardTimeout = callOptions?.hardTimeout ?? options.hardTimeout;
+    if (softTimeout === undefined && hardTimeout === undefined && !stale) return loading;
+
+    return new Promise<T>((resolve, reject) => {
+      const timers: TimerHandle[] = [];
+      let settled = false;
+      const finish = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        for (const timer of timers) timer.cancel();
+        action();
+      };
+      const serveStale = () => {
+        failedAt.set(key, clock.now());
+        finish(() => resolve(stale!.value as T));
+      };
+      loading.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => {
+          if (settled) return reportError(error);
+          if (stale && !hasCode(error, 'E_UNSERIALIZABLE_VALUE')) {
+            reportError(error);
+            serveStale();
+          } else finish(() => reject(error));
+        },
+      );
+      if (stale && softTimeout !== undefined) {
+        // Answer with the stale value; the load goes on and stores its result when it comes.
+        timers.push(clock.setTimeout(() => finish(() => resolve(stale.value as T)), softTimeout));
+      }
+      if (hardTimeout !== undefined) {
+        timers.push(
+          clock.setTimeout(() => {
+            if (stale) return serveStale();
+            finish(() => reject(new TimeoutError(`[wai:cache-tiers] loader for "${key}" did not finish within ${hardTimeout} ms (hardTimeout)`, { details: { key, hardTimeout } })));
+          }, hardTimeout),
+        );
+      }
+    });
+  }
+
+  async function releaseLease(key: string): Promise<void> {
+    const slot = remote.find((candidate) => candidate.tier === redis);
+    if (!slot || !redis) return;
+    await slot.call((tier) => (tier as RedisTier).releaseLease(key, instanceId));
+    await slot.call((tier) => (tier as RedisTier).publish(leaseChannel!, key));
+  }
+
+  const hit = (key: string, tier: TierName) => {
+    hooks.emit('access', { key, hit: true, tier });
+    if (emitter.listenerCount('hit') > 0) emitter.emit('hit', key, tier);
+  };
+  const miss = (key: string) => {
+    hooks.emit('access', { key, hit: false, tier: undefined });
+    if (emitter.listenerCount('miss') > 0) emitter.emit('miss', key);
+  };
+
+  // ── the public object ──────────────────────────────────────────────────────────────────────────────────
+  let closed = false;
+  const assertOpen = () => {
+    if (closed) throw new ConfigError('[wai:cache-tiers] the cache is closed');
+  };
+  const plugins: CachePluginHandle[] = [];
+
+  // Warming writes through `cache.set`, so warmed entries reach every tier and are announced on the bus.
+  const warming = createWarmingManager({
+    cache: { set: (key, value, setOptions) => cache.set(key, value, setOptions) },
+    intervalMs: options.warming?.intervalMs ?? 0,
+    clock,
+    logger,
+  });
+
+  const cache = Object.assign(emitter, {
+    namespace,
+    instanceId,
+    clock,
+    options: { extensions: { ...options.extensions }, defaultTTL },
+    tiers: [...(l1 ? [{ tier: l1, name: l1.name, circuit: 'closed' as const }] : []), ...remote] as readonly ComposedTier[],
+
+    async get<T = unknown>(key: string): Promise<T | undefined> {
+      assertValidKey(key);
+      assertOpen();
+      const found = await lookup(key);
+      if (found && found.entry.expiresAt > clock.now()) {
+        hit(key, found.tier);
+        return found.entry.value as T;
+      }
+      miss(key);
+      return undefined;
+    },
+
+    async getEntry<T = unknown>(key: string): Promise<CacheEntry<T> | undefined> {
+      assertValidKey(key);
+      assertOpen();
+      return (await lookup(key))?.entry as CacheEntry<T> | undefined;
+    },
+
+    async set<T = unknown>(key: string, value: T, setOptions?: SetOptions): Promise<void> {
+      assertValidKey(key);
+      assertOpen();
+      const { entry, ttl } = makeEntry(value, setOptions);
+      failedAt.delete(key);
+      supersedeLoads(key);
+      await store(key, entry, ttl);
+    },
+
+    async getOrSet<T>(key: string, loader: Loader<T>, callOptions?: GetOrSetOptions): Promise<T> {
+      assertValidKey(key);
+      assertOpen();
+      if (typeof loader !== 'function') throw new ConfigError('[wai:cache-tiers] getOrSet needs a loader function');
+      validateSetOptions(callOptions);
+      if (callOptions?.predictive || options.rememberLoaders) loaders.remember(key, loader as (context: { key: string }) => unknown);
+      const entry = readL1(key);
+      if (entry && entry.expiresAt > clock.now()) {
+        hit(key, l1!.name);
+        return entry.value as T;
+      }
+      const flight = flights.run(key, () => resolveMiss(key, loader, callOptions));
+      if (flight.shared) hooks.emit('stampedePrevented', { key, scope: 'process' });
+      return flight.promise;
+    },
+
+    async delete(key: string): Promise<boolean> {
+      assertValidKey(key);
+      assertOpen();
+      const inL1 = l1?.deleteSync(key) ?? false;
+      supersedeLoads(key);
+      loaders.forget(key);
+      failedAt.delete(key);
+      hooks.emit('write', { op: 'delete', key });
+      const results = await Promise.all(
+        remote.map(async (slot) => {
+          const deleted = slot.pending.size > 0 ? { ok: false as const } : await slot.call((tier) => tier.delete(key));
+          if (!deleted.ok) slot.pending.push({ op: 'delete', key });
+          return deleted.ok && deleted.value;
+        }),
+      );
+      await publish({ i: instanceId, o: 'delete', k: key });
+      return inL1 || results.some(Boolean);
+    },
+
+    async invalidateByTag(tag: string): Promise<void> {
+      assertOpen();
+      if (typeof tag !== 'string' || tag.length === 0) assertValidTags([tag]);
+      const at = stamps.nextStamp();
+      stamps.remember(tag, at);
+      if (l1) await l1.deleteByTag(tag);
+      hooks.emit('write', { op: 'invalidateTag', tag });
+      await invalidateRemote({ op: 'tag', tag, at });
+      await publish({ i: instanceId, o: 'tag', t: tag, a: at });
+    },
+
+    async clear(): Promise<void> {
+      assertOpen();
+      if (l1) await l1.clear();
+      supersedeLoads();
+      failedAt.clear();
+      hooks.emit('write', { op: 'clear' });
+      for (const slot of remote) slot.pending.clear();
+      await invalidateRemote({ op: 'clear' });
+      await publish({ i: instanceId, o: 'clear' });
+    },
+
+    async refresh(key: string, callOptions?: GetOrSetOptions): Promise<boolean> {
+      assertValidKey(key);
+      const loader = loaders.get(key) as Loader<unknown> | undefined;
+      if (!loader || closed) return false;
+      const stale = (await lookup(key))?.entry;
+      await refreshes.run(key, () => load(key, loader, callOptions, stale, false, beginLoad(key))).promise;
+      return true;
+    },
+
+    getAnalytics(): CacheAnalytics {
+      let analytics = stats.snapshot();
+      if (l1) {
+        const l1Stats = analytics.tiers[l1.name];
+        if (l1Stats) Object.assign(l1Stats, { size: l1.size, memoryBytes: l1.memoryBytes });
+        analytics.memoryBytes = l1.memoryBytes;
+      }
+      for (const plugin of plugins) if (plugin.analytics) analytics = plugin.analytics(analytics);
+      return analytics;
+    },
+
+    addWarmingStrategy: (strategy: Parameters<Cache['addWarmingStrategy']>[0]) => warming.addWarmingStrategy(strategy),
+    removeWarmingStrategy: (name: string) => warming.removeWarmingStrategy(name),
+    warm: (strategy?: string) => warming.warm(strategy),
+    listWarmingStrategies: () => warming.listWarmingStrategies(),
+
+    ready: () => pubsubReady,
+
+    addHook: hooks.add,
+    getLoader: (key: string) => loaders.get(key),
+    rememberedKeys: () => loaders.keys(),
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      for (const slot of remote) slot.stop();
+      await warming.close();
+      await Promise.allSettled([...background]);
+      for (const plugin of plugins) await Promise.resolve(plugin.close?.()).catch(reportError);
+      leaseWaiters.wakeAll();
+      await pubsub?.close();
+      for (const slot of remote) if (slot.owned) await slot.tier.close().catch(reportError);
+      if (ownsL1 && l1) await l1.close();
+    },
+  });
+
+  for (const plugin of options.plugins ?? []) {
+    const handle = plugin(cache as Cache);
+    if (handle) plugins.push(handle);
+  }
+  return cache as Cache;
+}
+
+function isTier(value: unknown): value is CacheTier {
+  return typeof value === 'object' && value !== null && typeof (value as CacheTier).get === 'function' && typeof (value as CacheTier).deleteByTag === 'function';
+}
+
+function isRedisTier(tier: CacheTier): tier is RedisTier {
+  return typeof (tier as Partial<RedisTier>).acquireLease === 'function' && typeof (tier as Partial<RedisTier>).duplicate === 'function';
+}
+
+function isTagStore(tier: CacheTier): boolean {
+  return typeof (tier as Partial<TagInvalidationStore>).getTagInvalidations === 'function';
+}
+
+function hasCode(error: unknown, code?: string): error is Error & { code: string } {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && (code === undefined || (error as { code: string }).code === code);
+}

@@ -1,0 +1,69 @@
+import type { CacheAnalytics } from '@wai/metrics-core';
+import type { TierName } from '../tier.js';
+
+/** What the cache reports to hooks (analytics, refresh-ahead, prediction). Times are ms. */
+export interface CacheHookEvents {
+  /** One tier read: `hit` when an entry came back (`stale` when past expiresAt), with its latency. */
+  tierAccess: { tier: TierName; key: string; hit: boolean; stale: boolean; latencyMs: number };
+  /** A cache-level answer: `hit` when a fresh value was served from any tier. */
+  access: { key: string; hit: boolean; tier: TierName | undefined };
+  /** One loader call (`error` set when it threw or timed out). */
+  load: { key: string; latencyMs: number; error?: unknown };
+  /** A caller joined a load already running (`process`) or waited for another instance's lease (`lease`). */
+  stampedePrevented: { key: string; scope: 'process' | 'lease' };
+  /** An entry left a tier on the tier's own initiative (capacity, memory, expiry, admission). */
+  evict: { tier: TierName; key: string; reason: string };
+  /** A write through the cache API (or a replayed/bus one): set with its TTL (seconds) and tags, deletes, tags, clear. */
+  write:
+    | { op: 'set'; key: string; ttl: number; tags: readonly string[] }
+    | { op: 'delete'; key: string }
+    | { op: 'invalidateTag'; tag: string }
+    | { op: 'clear' };
+  /** A tier call failed (timeout, connection, SQL). */
+  tierError: { tier: TierName; error: unknown };
+  /** A tier's circuit opened (`up: false`) or closed again. */
+  tierState: { tier: TierName; up: boolean };
+}
+
+export type CacheHook = { [E in keyof CacheHookEvents]?: (event: CacheHookEvents[E]) => void };
+
+/**
+ * A plugin receives the cache once at creation and may return a handle: `analytics` extends what
+ * `getAnalytics()` returns (the base counts come first), `close` runs in `cache.close()`.
+ */
+export interface CachePluginHandle {
+  analytics?(base: CacheAnalytics): CacheAnalytics;
+  close?(): void | Promise<void>;
+}
+
+export interface HookRegistry {
+  add(hook: CacheHook): () => void;
+  emit<E extends keyof CacheHookEvents>(event: E, payload: CacheHookEvents[E]): void;
+  readonly size: number;
+}
+
+/** Hooks run synchronously; one that throws is reported through `onHookError` and never breaks a cache call. */
+export function createHookRegistry(onHookError: (error: unknown) => void): HookRegistry {
+  const hooks = new Set<CacheHook>();
+  return {
+    add(hook) {
+      hooks.add(hook);
+      return () => void hooks.delete(hook);
+    },
+    emit(event, payload) {
+      if (hooks.size === 0) return;
+      for (const hook of hooks) {
+        const handler = hook[event];
+        if (!handler) continue;
+        try {
+          handler(payload);
+        } catch (error) {
+          onHookError(error);
+        }
+      }
+    },
+    get size() {
+      return hooks.size;
+    },
+  };
+}

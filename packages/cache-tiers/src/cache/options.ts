@@ -1,0 +1,92 @@
+import type { Clock, Logger } from '@wai/metrics-core';
+import type { MemoryTierOptions } from '../l1/memory-tier.js';
+import type { RedisTierOptions } from '../l2/redis-tier.js';
+import type { SqlTierOptions } from '../l3/index.js';
+import type { Serializer } from '../serializer.js';
+import type { CacheTier, SyncCacheTier } from '../tier.js';
+import type { CacheHook, CachePluginHandle } from './hooks.js';
+import type { Cache } from './types.js';
+
+/**
+ * L1 settings, passed through to `createMemoryTier` (`maxSize`, `maxMemory`, `admission`, `ttlJitter`, …);
+ * the guide's `maxMemorySize` is accepted for `maxMemory`. The cache supplies `clock` and `onEvict`.
+ */
+export type L1Options = Omit<MemoryTierOptions, 'clock' | 'onEvict'> & {
+  /** Alias of `maxMemory` (the guide's `L1.maxMemorySize`). */
+  maxMemorySize?: number;
+};
+
+export interface L2Options extends RedisTierOptions {
+  /** Default TTL (seconds) when a call gives none; same as the top-level `defaultTTL`. */
+  defaultTTL?: number;
+}
+
+export interface LeaseOptions {
+  /** How long (ms) a lease is held at most (a crashed holder frees it after this). @default 10000 */
+  ttl?: number;
+  /** How long (ms) a caller waits for another instance's load before loading itself. @default 5000 */
+  wait?: number;
+}
+
+export interface CircuitOptions {
+  /** Consecutive failures that open a tier's circuit. @default 3 */
+  failureThreshold?: number;
+  /** Ms before a probe is tried on an open circuit. @default 1000 */
+  resetTimeout?: number;
+}
+
+export interface CacheOptions {
+  /** Keys, tag stamps and bus channels are scoped by it. @default 'wai' */
+  namespace?: string;
+  /** The memory tier (on by default); `false` disables it. */
+  l1?: false | L1Options | SyncCacheTier;
+  /** Redis: options for the built-in tier, or any `CacheTier`; off when absent. */
+  l2?: false | L2Options | CacheTier;
+  /** SQL: `{ driver: 'sqlite', path }` or `{ driver: 'postgres', connectionString | pool }`, or any `CacheTier`. */
+  l3?: false | SqlTierOptions | CacheTier;
+  /** TTL in seconds when a call gives none. @default 3600 (or `l2.defaultTTL`) */
+  defaultTTL?: number;
+  /** Fail-safe window (seconds) after expiry during which a stale value may be served when a load fails. @default 0 */
+  grace?: number;
+  /** After a failed load served stale, ms before the loader is tried again for that key. @default 1000 */
+  failSafeRetryInterval?: number;
+  /** Ms after which `getOrSet` answers with a stale value (if any) while the load continues. @default none */
+  softTimeout?: number;
+  /** Ms after which a load is abandoned: stale value if any, else `TimeoutError`. @default none */
+  hardTimeout?: number;
+  /** Cross-instance single-flight through a Redis lease (needs the built-in L2). @default false */
+  lease?: boolean | LeaseOptions;
+  /** Cross-instance L1 invalidation over Redis pub/sub (needs the built-in L2). @default false */
+  bus?: boolean;
+  /** Ms every L2/L3 call may take before it counts as failed (reads fall through). @default 500 */
+  commandTimeout?: number;
+  circuitBreaker?: CircuitOptions;
+  /** Used by L2 and L3 and to check values before anything is stored. @default jsonSerializer */
+  serializer?: Serializer;
+  /** Bytes above which L2/L3 payloads are deflated (overridden by `l2.compressionThreshold`). @default 1024 */
+  compressionThreshold?: number | false;
+  /** Remember each key's loader (for refresh-ahead / prediction) even without `predictive: true`. @default false */
+  rememberLoaders?: boolean;
+  /** Most loaders remembered (least recently used forgotten first). @default 10000 */
+  maxRememberedLoaders?: number;
+  /**
+   * `invalidateByTag` writes one stamp (O(1)) that reads compare with; with this on it also deletes the tag's
+   * entries from L2/L3 in the background (O(entries), frees memory sooner). L1 always drops them at once.
+   * @default false
+   */
+  purgeOnInvalidate?: boolean;
+  /** Most tag invalidation stamps kept in memory (oldest forgotten first). @default 100000 */
+  maxTagStamps?: number;
+  /** Cache warming: run every enabled strategy each `intervalMs` (0 = only on `warm()`). @default { intervalMs: 0 } */
+  warming?: { intervalMs?: number };
+  /** Hooks registered at creation (same as `cache.addHook`). */
+  hooks?: CacheHook[];
+  /** Plugins (analytics collectors, warming, prediction) called once with the cache. */
+  plugins?: Array<(cache: Cache) => CachePluginHandle | void>;
+  /** Options for plugins and extensions, passed through untouched (read them from `cache.options.extensions`). */
+  extensions?: Record<string, unknown>;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default silentLogger */
+  logger?: Logger;
+}

@@ -1,0 +1,231 @@
+import { systemClock, type Clock } from '@wai/metrics-core';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { CacheEntry, CacheTier } from '../tier.js';
+import { createCodec, type Serializer } from '../serializer.js';
+import { DEFAULT_MAX_TAG_AGE_MS, type TagInvalidationStore } from '../tag-store.js';
+import { assertValidNamespace, redisKeys, type RedisKeys } from './redis-keys.js';
+import { SCRIPTS } from './redis-scripts.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisTierOptions {
+  /**
+   * A URL (`redis://…`), ioredis options, an ioredis client or a `Cluster` (a cluster may also be given as
+   * `{ cluster: nodes, options? }`). Clients passed in are never closed by `close()`.
+   * @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+   */
+  redis?: string | RedisOptions | RedisClient | { cluster: ClusterNode[]; options?: ClusterOptions };
+  /** Every key is `{namespace}:…`: the hash tag keeps one namespace on one cluster slot (no CROSSSLOT). @default 'wai' */
+  namespace?: string;
+  /** @default jsonSerializer */
+  serializer?: Serializer;
+  /** Payloads above this many bytes are deflated; `false` disables. @default 1024 */
+  compressionThreshold?: number | false;
+  /** Per-command timeout (ms) for clients this tier opens. @default 500 */
+  commandTimeout?: number;
+  /** ioredis auto-pipelining for clients this tier opens (batches commands issued in one tick). @default true */
+  enableAutoPipelining?: boolean;
+  /** Lifetime of tag invalidation stamps (ms); keep it above your longest TTL + grace. @default 7 days */
+  maxTagAge?: number;
+  /** Wall clock for expiry arithmetic. @default systemClock */
+  clock?: Clock;
+  /** Connection errors of clients this tier opened (they are otherwise swallowed; ioredis reconnects). */
+  onError?: (error: Error) => void;
+}
+
+interface ScriptCommands {
+  waiSet(entryKey: string, ...args: Array<string | Buffer>): Promise<number>;
+  waiGetBuffer(entryKey: string, stampPrefix: string): Promise<Buffer | null>;
+  waiDeleteByTag(tagKey: string, entryPrefix: string, tag: string): Promise<number>;
+  waiStampTag(stampKey: string, at: string, ttl: string): Promise<number>;
+  waiReleaseLease(leaseKey: string, owner: string): Promise<number>;
+}
+
+/** The L2 tier: Redis (standalone or Cluster) through ioredis. */
+export interface RedisTier extends CacheTier, TagInvalidationStore {
+  readonly client: RedisClient;
+  readonly keys: RedisKeys;
+  /** `get` refuses entries invalidated by a tag stamp in Redis (no separate stamp lookup needed). */
+  readonly checksTagStamps: true;
+  /** True while the connection is known to be lost (reconnecting / closed): callers may fail fast. */
+  readonly down: boolean;
+  /** `SET lease NX PX`: true when this owner now holds the key's load lease. */
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Drops the lease when still held by `owner` (compare-and-delete). */
+  releaseLease(key: string, owner: string): Promise<void>;
+  publish(channel: string, message: string): Promise<void>;
+  /** A fresh connection for SUBSCRIBE (closed by its user). */
+  duplicate(): RedisClient;
+}
+
+export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
+  const namespace = options.namespace ?? 'wai';
+  assertValidNamespace(namespace);
+  const keys = redisKeys(namespace);
+  const codec = createCodec({
+    ...(options.serializer ? { serializer: options.serializer } : {}),
+    compressionThreshold: options.compressionThreshold ?? 1024,
+  });
+  const maxTagAge = options.maxTagAge ?? DEFAULT_MAX_TAG_AGE_MS;
+  const clock = options.clock ?? systemClock;
+  const { client, owned } = openClient(options);
+  const scripted = client as unknown as ScriptCommands;
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, script);
+  }
+
+  const masters = (): Redis[] => (isCluster(client) ? client.nodes('master') : [client]);
+
+  return {
+    name: 'l2',
+    client,
+    keys,
+    checksTagStamps: true,
+    get down() {
+      return DOWN_STATUSES.has(client.status);
+    },
+    async get(key) {
+      const data = await scripted.waiGetBuffer(keys.entry(key), keys.tagStamp(''));
+      if (data === null) return undefined;
+      const entry = decodeEntry(codec.decode(data));
+      if (entry === undefined || entry.staleUntil <= clock.now()) return undefined;
+      return entry;
+    },
+    async set(key, entry) {
+      const entryKey = keys.entry(key);
+      const ttl = entry.staleUntil === Infinity ? '' : String(Math.ceil(entry.staleUntil - clock.now()));
+      if (ttl !== '' && Number(ttl) <= 0) {
+        await client.del(entryKey);
+        return;
+      }
+      const payload = codec.encode(encodeEntry(entry));
+      await scripted.waiSet(String(1 + entry.tags.length), entryKey, ...entry.tags.map((tag) => keys.tag(tag)), payload, ttl, key, JSON.stringify(entry.tags), String(Math.round(entry.createdAt)));
+    },
+    async delete(key) {
+      return (await client.del(keys.entry(key))) > 0;
+    },
+    async deleteByTag(tag) {
+      return scripted.waiDeleteByTag(keys.tag(tag), keys.entry(''), tag);
+    },
+    async clear() {
+      // SCAN (never KEYS) on every master; a namespace lives in one slot, so batches can be deleted together.
+      for (const node of masters()) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', keys.pattern, 'COUNT', 1000);
+          cursor = next;
+          if (found.length > 0) await node.unlink(...found);
+        } while (cursor !== '0');
+      }
+    },
+    async close() {
+      if (owned) await quit(client);
+    },
+    async getTagInvalidations(tags) {
+      if (tags.length === 0) return [];
+      const stamps = await client.mget(...tags.map((tag) => keys.tagStamp(tag)));
+      return stamps.map((stamp) => (stamp === null ? 0 : Number(stamp)));
+    },
+    async setTagInvalidation(tag, at) {
+      await scripted.waiStampTag(keys.tagStamp(tag), String(at), String(maxTagAge));
+    },
+    async acquireLease(key, owner, ttlMs) {
+      return (await client.set(keys.lease(key), owner, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    },
+    async releaseLease(key, owner) {
+      await scripted.waiReleaseLease(keys.lease(key), owner);
+    },
+    async publish(channel, message) {
+      await client.publish(channel, message);
+    },
+    duplicate() {
+      // No command timeout on the copy: ioredis re-subscribes after a reconnect with a promise nobody awaits,
+      // and a timeout there would surface as an unhandled rejection.
+      const copy = isCluster(client)
+        ? client.duplicate([], { redisOptions: { ...client.options.redisOptions, commandTimeout: undefined } } as Parameters<Cluster['duplicate']>[1])
+        : client.duplicate({ commandTimeout: undefined } as Parameters<Redis['duplicate']>[0]);
+      copy.on('error', (error: Error) => options.onError?.(error));
+      return copy;
+    },
+  };
+}
+
+const DOWN_STATUSES = new Set<string>(['reconnecting', 'close', 'end', 'disconnecting']);
+
+function openClient(options: RedisTierOptions): { client: RedisClient; owned: boolean } {
+  const source = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (isClient(source)) return { client: source, owned: false };
+  const commandTimeout = options.commandTimeout ?? 500;
+  const enableAutoPipelining = options.enableAutoPipelining ?? true;
+  // ioredis 6's constructor types reject `undefined` fields under exactOptionalPropertyTypes; the objects
+  // below only ever hold the caller's own options plus ours.
+  type ConstructorOptions = Parameters<(options: RedisOptions) => void>[0] & { replyMapping?: never };
+  type ClusterConstructorOptions = NonNullable<ConstructorParameters<typeof Cluster>[1]>;
+  const defaults = { commandTimeout, enableAutoPipelining, maxRetriesPerRequest: 1 };
+  let client: RedisClient;
+  if (typeof source === 'string') client = new Redis(source, defaults);
+  else if ('cluster' in source) {
+    const clusterOptions = {
+      enableAutoPipelining,
+      ...source.options,
+      redisOptions: { commandTimeout, maxRetriesPerRequest: 1, ...source.options?.redisOptions },
+    } as ClusterConstructorOptions;
+    client = new Cluster(source.cluster, clusterOptions);
+  } else client = new Redis({ ...defaults, ...source } as ConstructorOptions);
+  client.on('error', (error: Error) => options.onError?.(error));
+  return { client, owned: true };
+}
+
+/** Duck-typed so clients from another ioredis copy (e.g. v5 in the app) are accepted too. */
+function isClient(value: unknown): value is RedisClient {
+  return typeof value === 'object' && value !== null && typeof (value as Redis).hgetBuffer === 'function' && typeof (value as Redis).duplicate === 'function';
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+async function quit(client: RedisClient): Promise<void> {
+  try {
+    if (client.status === 'ready') await client.quit();
+    else client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}
+
+/** The stored envelope: short field names; `null` stands for an infinite expiry (JSON has no Infinity). */
+interface StoredEntry {
+  v: unknown;
+  c: number;
+  e: number | null;
+  s: number | null;
+  t: readonly string[];
+  p?: 'low' | 'medium' | 'high';
+}
+
+function encodeEntry(entry: CacheEntry): StoredEntry {
+  const stored: StoredEntry = {
+    v: entry.value,
+    c: entry.createdAt,
+    e: entry.expiresAt === Infinity ? null : entry.expiresAt,
+    s: entry.staleUntil === Infinity ? null : entry.staleUntil,
+    t: entry.tags,
+  };
+  if (entry.priority) stored.p = entry.priority;
+  return stored;
+}
+
+function decodeEntry(raw: unknown): CacheEntry | undefined {
+  if (typeof raw !== 'object' || raw === null || !('c' in raw)) return undefined;
+  const stored = raw as StoredEntry;
+  const entry: CacheEntry = {
+    value: stored.v,
+    createdAt: stored.c,
+    expiresAt: stored.e ?? Infinity,
+    staleUntil: stored.s ?? Infinity,
+    tags: Array.isArray(stored.t) ? stored.t : [],
+  };
+  if (stored.p) entry.priority = stored.p;
+  return entry;
+}

@@ -1,0 +1,133 @@
+import type { Pool, PoolConfig } from 'pg';
+import type { CacheTier } from '../tier.js';
+import type { TagInvalidationStore } from '../tag-store.js';
+import { resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
+
+export interface PostgresTierOptions extends SqlTierCommonOptions {
+  /** `postgres://…`; a pool is opened (and closed by `close()`). */
+  connectionString?: string;
+  /** Extra settings for the pool opened from `connectionString`. */
+  poolOptions?: Omit<PoolConfig, 'connectionString'>;
+  /** An existing pg Pool to use (never ended by `close()`). */
+  pool?: Pool;
+  /** Statement timeout (ms) for pools this tier opens, so a stuck server cannot hold callers. @default 2000 */
+  statementTimeout?: number;
+}
+
+/** The L3 tier on PostgreSQL through pg (loaded lazily: it is an optional peer dependency). */
+export interface PostgresTier extends CacheTier, TagInvalidationStore {
+  purgeExpired(): Promise<number>;
+}
+
+export function createPostgresTier(options: PostgresTierOptions = {}): PostgresTier {
+  const resolved = resolveSqlOptions(options);
+  const { namespace, table, codec, clock } = resolved;
+  if (!options.pool && !options.connectionString) {
+    throw new TypeError('[wai:cache-tiers] the postgres tier needs `connectionString` or `pool`');
+  }
+  let pool: Pool | undefined;
+  let closed = false;
+
+  const ready = (async () => {
+    if (options.pool) pool = options.pool;
+    else {
+      const pg = (await import('pg')).default;
+      pool = new pg.Pool({ connectionString: options.connectionString, statement_timeout: options.statementTimeout ?? 2000, ...options.poolOptions });
+      pool.on('error', (error) => resolved.onError(error));
+    }
+    const client = await pool.connect();
+    try {
+      // DDL under an advisory lock: instances starting together would otherwise race on CREATE ... IF NOT EXISTS.
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`wai-cache:${table}`]);
+      await client.query(`
+        create table if not exists ${table} (
+          namespace text not null, key text not null, value bytea not null,
+          expires_at bigint, stale_until bigint, created_at bigint not null,
+          tags text[] not null default '{}', priority text,
+          primary key (namespace, key)
+        );
+        create index if not exists ${table}_tags_gin on ${table} using gin (tags);
+        create index if not exists ${table}_stale on ${table} (stale_until);
+        create table if not exists ${table}_tag_stamps (
+          namespace text not null, tag text not null, invalidated_at bigint not null,
+          primary key (namespace, tag)
+        );`);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  })();
+  ready.catch(() => {});
+
+  const query = async <R extends object = Record<string, unknown>>(text: string, values: unknown[]) => {
+    await ready;
+    if (closed || !pool) throw new Error('[wai:cache-tiers] PostgreSQL tier is closed');
+    return pool.query<R>(text, values);
+  };
+
+  const tier: PostgresTier = {
+    name: 'l3',
+    async get(key) {
+      const result = await query<SqlRow>(
+        `select value, created_at, expires_at, stale_until, tags, priority from ${table} where namespace = $1 and key = $2 and (stale_until is null or stale_until > $3)`,
+        [namespace, key, clock.now()],
+      );
+      const row = result.rows[0];
+      return row ? rowToEntry(row, codec) : undefined;
+    },
+    async set(key, entry) {
+      if (entry.staleUntil <= clock.now()) {
+        await query(`delete from ${table} where namespace = $1 and key = $2`, [namespace, key]);
+        return;
+      }
+      await query(
+        `insert into ${table} (namespace, key, value, expires_at, stale_until, created_at, tags, priority) values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (namespace, key) do update set value = excluded.value, expires_at = excluded.expires_at, stale_until = excluded.stale_until,
+         created_at = excluded.created_at, tags = excluded.tags, priority = excluded.priority`,
+        [namespace, key, codec.encode(entry.value), toSqlTime(entry.expiresAt), toSqlTime(entry.staleUntil), Math.round(entry.createdAt), [...entry.tags], entry.priority ?? null],
+      );
+    },
+    async delete(key) {
+      return ((await query(`delete from ${table} where namespace = $1 and key = $2`, [namespace, key])).rowCount ?? 0) > 0;
+    },
+    async deleteByTag(tag) {
+      // One statement; `@>` uses the GIN index on tags.
+      return (await query(`delete from ${table} where namespace = $1 and tags @> array[$2]::text[]`, [namespace, tag])).rowCount ?? 0;
+    },
+    async clear() {
+      await query(`delete from ${table} where namespace = $1`, [namespace]);
+    },
+    async purgeExpired() {
+      return (await query(`delete from ${table} where stale_until is not null and stale_until <= $1`, [clock.now()])).rowCount ?? 0;
+    },
+    async getTagInvalidations(tags) {
+      if (tags.length === 0) return [];
+      const result = await query<{ tag: string; invalidated_at: string }>(
+        `select tag, invalidated_at from ${table}_tag_stamps where namespace = $1 and tag = any($2::text[])`,
+        [namespace, [...tags]],
+      );
+      const stamps = new Map(result.rows.map((row) => [row.tag, Number(row.invalidated_at)]));
+      return tags.map((tag) => stamps.get(tag) ?? 0);
+    },
+    async setTagInvalidation(tag, at) {
+      await query(
+        `insert into ${table}_tag_stamps (namespace, tag, invalidated_at) values ($1, $2, $3)
+         on conflict (namespace, tag) do update set invalidated_at = greatest(${table}_tag_stamps.invalidated_at, excluded.invalidated_at)`,
+        [namespace, tag, Math.round(at)],
+      );
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      timer?.cancel();
+      await ready.catch(() => {});
+      if (pool && !options.pool) await pool.end().catch(() => {});
+    },
+  };
+  const timer = startPurgeTimer(resolved, () => tier.purgeExpired());
+  return tier;
+}

@@ -1,0 +1,91 @@
+import { ConfigError, systemClock, type Clock, type TimerHandle } from '@wai/metrics-core';
+import type { CacheEntry } from '../tier.js';
+import { assertValidNamespace } from '../l2/redis-keys.js';
+import { createCodec, type Codec, type Serializer } from '../serializer.js';
+
+/** Options every SQL tier accepts. */
+export interface SqlTierCommonOptions {
+  /** Rows are scoped by this value; `clear()` never touches other namespaces. @default 'wai' */
+  namespace?: string;
+  /** Table name; side tables are `<table>_tags` and `<table>_tag_stamps`. @default 'wai_cache' */
+  table?: string;
+  /** @default jsonSerializer */
+  serializer?: Serializer;
+  /** Payloads above this many bytes are deflated; `false` disables. @default 1024 */
+  compressionThreshold?: number | false;
+  /** Ms between background purges of rows past `stale_until`; `0` disables. @default 60000 */
+  purgeInterval?: number;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Errors of the background purge (otherwise swallowed). */
+  onError?: (error: Error) => void;
+}
+
+export interface SqlRow {
+  value: Buffer | Uint8Array;
+  created_at: number | string;
+  expires_at: number | string | null;
+  stale_until: number | string | null;
+  tags: string | string[];
+  priority: string | null;
+}
+
+export interface ResolvedSqlOptions {
+  namespace: string;
+  table: string;
+  codec: Codec;
+  purgeInterval: number;
+  clock: Clock;
+  onError: (error: Error) => void;
+}
+
+export function resolveSqlOptions(options: SqlTierCommonOptions): ResolvedSqlOptions {
+  const namespace = options.namespace ?? 'wai';
+  assertValidNamespace(namespace);
+  const table = options.table ?? 'wai_cache';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(table)) throw new ConfigError(`[wai:cache-tiers] table must be a plain SQL identifier (got ${JSON.stringify(table)})`);
+  const purgeInterval = options.purgeInterval ?? 60_000;
+  if (!Number.isFinite(purgeInterval) || purgeInterval < 0) throw new ConfigError('[wai:cache-tiers] purgeInterval must be a number of ms >= 0');
+  return {
+    namespace,
+    table,
+    codec: createCodec({
+      ...(options.serializer ? { serializer: options.serializer } : {}),
+      compressionThreshold: options.compressionThreshold ?? 1024,
+    }),
+    purgeInterval,
+    clock: options.clock ?? systemClock,
+    onError: options.onError ?? (() => {}),
+  };
+}
+
+/** Infinity is stored as NULL (SQL integers have no infinity). */
+export const toSqlTime = (time: number): number | null => (time === Infinity ? null : Math.round(time));
+const fromSqlTime = (time: number | string | null): number => (time === null ? Infinity : Number(time));
+
+export function rowToEntry(row: SqlRow, codec: Codec): CacheEntry {
+  const entry: CacheEntry = {
+    value: codec.decode(Buffer.isBuffer(row.value) ? row.value : Buffer.from(row.value)),
+    createdAt: Number(row.created_at),
+    expiresAt: fromSqlTime(row.expires_at),
+    staleUntil: fromSqlTime(row.stale_until),
+    tags: typeof row.tags === 'string' ? (JSON.parse(row.tags) as string[]) : row.tags,
+  };
+  if (row.priority === 'low' || row.priority === 'medium' || row.priority === 'high') entry.priority = row.priority;
+  return entry;
+}
+
+/** Runs `purge` every `interval` ms on the (unref'd) clock; failures go to `onError`, never unhandled. */
+export function startPurgeTimer(resolved: ResolvedSqlOptions, purge: () => Promise<unknown>): TimerHandle | undefined {
+  if (resolved.purgeInterval === 0) return undefined;
+  let running = false;
+  return resolved.clock.setInterval(() => {
+    if (running) return;
+    running = true;
+    purge()
+      .catch((error: unknown) => resolved.onError(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        running = false;
+      });
+  }, resolved.purgeInterval);
+}

@@ -1,0 +1,72 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { redisUrl } from '@wai/test-services';
+import { createCache, type Cache } from '../src/cache.js';
+import type { SyncCacheTier } from '../src/tier.js';
+import { sleep, testNamespaces, within } from './helpers.js';
+
+const namespaces = testNamespaces('bus');
+const caches: Cache[] = [];
+afterEach(async () => {
+  await Promise.all(caches.splice(0).map((cache) => cache.close()));
+});
+afterAll(() => namespaces.cleanup());
+
+/** Two instances sharing Redis; B's L1 is observed directly through its tier list. */
+async function pair() {
+  const name = namespaces.next();
+  const a = createCache({ namespace: name, l2: { redis: redisUrl() }, bus: true });
+  const b = createCache({ namespace: name, l2: { redis: redisUrl() }, bus: true });
+  caches.push(a, b);
+  await Promise.all([a.ready(), b.ready()]);
+  const l1OfB = b.tiers[0]!.tier as SyncCacheTier;
+  return { a, b, l1OfB };
+}
+
+describe('invalidation bus (bus: true)', () => {
+  it('a set on A removes the L1 entry on B within 100 ms', async () => {
+    const { a, b, l1OfB } = await pair();
+    await a.set('k', 'v1');
+    expect(await b.get('k')).toBe('v1');
+    expect(l1OfB.getSync('k')?.value).toBe('v1');
+    await a.set('k', 'v2');
+    expect(await within(100, () => l1OfB.getSync('k') === undefined)).toBeLessThanOrEqual(100);
+    expect(await b.get('k')).toBe('v2');
+  });
+
+  it('a delete on A removes the L1 entry on B within 100 ms', async () => {
+    const { a, b, l1OfB } = await pair();
+    await a.set('d', 'v');
+    await b.get('d');
+    expect(l1OfB.getSync('d')).toBeDefined();
+    await a.delete('d');
+    expect(await within(100, () => l1OfB.getSync('d') === undefined)).toBeLessThanOrEqual(100);
+    expect(await b.get('d')).toBeUndefined();
+  });
+
+  it('invalidateByTag on A removes tagged L1 entries on B within 100 ms', async () => {
+    const { a, b, l1OfB } = await pair();
+    await a.set('t1', 1, { tags: ['team:1'] });
+    await a.set('t2', 2, { tags: ['team:2'] });
+    await b.get('t1');
+    await b.get('t2');
+    await a.invalidateByTag('team:1');
+    expect(await within(100, () => l1OfB.getSync('t1') === undefined)).toBeLessThanOrEqual(100);
+    expect(l1OfB.getSync('t2')?.value).toBe(2);
+    expect(await b.get('t1')).toBeUndefined();
+  });
+
+  it('clear on A empties L1 on B; an instance ignores its own messages', async () => {
+    const { a, b, l1OfB } = await pair();
+    const l1OfA = a.tiers[0]!.tier as SyncCacheTier;
+    await a.set('c', 1);
+    await b.get('c');
+    await b.set('own', 'b0');
+    expect(await a.get('own')).toBe('b0');
+    await b.set('own', 'b'); // B's own 'set' message must not drop B's fresh L1 entry…
+    expect(await within(100, () => l1OfA.getSync('own') === undefined)).toBeLessThanOrEqual(100); // …but A drops its copy
+    await sleep(20);
+    expect(l1OfB.getSync('own')?.value).toBe('b');
+    await a.clear();
+    expect(await within(100, () => l1OfB.size === 0)).toBeLessThanOrEqual(100);
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix, redisUrl } from '@wai/test-services';
+import { createRedisTier } from '../src/l2/index.js';
+
+const admin = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+const namespace = `l2-${process.pid}-${Date.now()}`;
+afterAll(async () => {
+  await deleteKeysWithPrefix(admin, `{${namespace}}:`);
+  admin.disconnect();
+});
+
+const entry = (value: unknown, tags: string[] = []) => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 60_000, staleUntil: Date.now() + 120_000, tags });
+
+describe('L2 Redis tier', () => {
+  it('stores under the namespace hash tag with a TTL at staleUntil, compressed above the threshold', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace, compressionThreshold: 300 });
+    await tier.set('small', entry('x'));
+    await tier.set('large', entry('y'.repeat(10_000)));
+    const small = await admin.hgetBuffer(`{${namespace}}:e:small`, 'v');
+    const large = await admin.hgetBuffer(`{${namespace}}:e:large`, 'v');
+    expect(small?.[0]).toBe(0);
+    expect(large?.[0]).toBe(1);
+    expect(large!.length).toBeLessThan(500);
+    const ttl = await admin.pttl(`{${namespace}}:e:small`);
+    expect(ttl).toBeGreaterThan(110_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    expect((await tier.get('large'))?.value).toBe('y'.repeat(10_000));
+    await tier.close();
+  });
+
+  it('auto-pipelines commands issued in the same tick', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace });
+    await tier.get('warm-up');
+    const client = tier.client as Redis;
+    expect(client.options.enableAutoPipelining).toBe(true);
+    await Promise.all(Array.from({ length: 50 }, (_, index) => tier.set(`p${index}`, entry(index))));
+    const reads = Promise.all(Array.from({ length: 50 }, (_, index) => tier.get(`p${index}`)));
+    expect(client.autoPipelineQueueSize).toBeGreaterThan(0);
+    expect((await reads).map((read) => read?.value)).toEqual(Array.from({ length: 50 }, (_, index) => index));
+    await tier.close();
+  });
+
+  it('leases are exclusive and released only by their owner', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace });
+    expect(await tier.acquireLease('job', 'a', 1000)).toBe(true);
+    expect(await tier.acquireLease('job', 'b', 1000)).toBe(false);
+    await tier.releaseLease('job', 'b');
+    expect(await tier.acquireLease('job', 'b', 1000)).toBe(false);
+    await tier.releaseLease('job', 'a');
+    expect(await tier.acquireLease('job', 'b', 1000)).toBe(true);
+    await tier.close();
+  });
+
+  it('refuses namespaces that would break the key layout', () => {
+    expect(() => createRedisTier({ redis: redisUrl(), namespace: 'a}b' })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
+    expect(() => createRedisTier({ redis: redisUrl(), namespace: '' })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
+  });
+});

@@ -1,0 +1,182 @@
+import type { WebSocket } from 'ws';
+import type { Alert } from '@wai/metrics-core';
+import { buildLiveFrame } from './dashboard-body.js';
+import type { ResolvedOptions } from './options.js';
+import { createSnapshotSource, type Readings } from './snapshot-source.js';
+
+/** ws's `OPEN` ready state (a constant, so we need no runtime import of ws here). */
+const OPEN = 1;
+
+export interface BroadcastResult {
+  /** Clients the frame was written to. */
+  sent: number;
+  /** Clients skipped because their unsent bytes were over `maxBufferedBytes`. */
+  skipped: number;
+  /** Bytes of one frame (it is serialised once for all clients). */
+  frameBytes: number;
+}
+
+export interface LiveHubStats {
+  clients: number;
+  framesSent: number;
+  framesSkipped: number;
+  /** Clients dropped for not answering a ping. */
+  dropped: number;
+  /** Upgrades refused because the hub was full. */
+  refused: number;
+}
+
+/** The set of live WebSocket clients of one mount: pushes snapshots and alerts to them. */
+export interface LiveHub {
+  readonly clientCount: number;
+  /** False when `maxClients` are connected (the mount then refuses the upgrade with 503). */
+  canAccept(): boolean;
+  /** Adopts an open socket: sends a hello and a first snapshot, then every interval. */
+  add(socket: WebSocket): void;
+  /** Sends one frame to every client that is keeping up. */
+  broadcast(frame: object): BroadcastResult;
+  /** Builds a snapshot frame from the monitor and broadcasts it. */
+  publishSnapshot(): BroadcastResult;
+  /** Counts an upgrade refused because the hub was full. */
+  noteRefused(): void;
+  stats(): LiveHubStats;
+  /** Stops the timers, detaches from the monitor and closes every client (1001 going away). */
+  close(): void;
+}
+
+interface Client {
+  socket: WebSocket;
+  alive: boolean;
+}
+
+export function createLiveHub(options: ResolvedOptions, readings: () => Readings = createSnapshotSource(options.monitor, options.snapshotMaxAge)): LiveHub {
+  const { monitor, maxBufferedBytes } = options;
+  const clients = new Set<Client>();
+  const stats = { framesSent: 0, framesSkipped: 0, dropped: 0, refused: 0 };
+  let snapshotTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  function write(client: Client, data: Buffer): boolean {
+    if (client.socket.readyState !== OPEN) return false;
+    // Back-pressure: a slow reader skips frames (the next snapshot supersedes this one) instead of
+    // growing an unbounded send buffer in this process.
+    if (client.socket.bufferedAmount > maxBufferedBytes) {
+      stats.framesSkipped += 1;
+      return false;
+    }
+    client.socket.send(data, { binary: false });
+    stats.framesSent += 1;
+    return true;
+  }
+
+  function broadcast(frame: object): BroadcastResult {
+    // Serialised and encoded once for every client (ws would otherwise convert the string per send).
+    const data = Buffer.from(JSON.stringify(frame), 'utf8');
+    let sent = 0;
+    let skipped = 0;
+    for (const client of clients) {
+      if (write(client, data)) sent += 1;
+      else if (client.socket.readyState === OPEN) skipped += 1;
+    }
+    return { sent, skipped, frameBytes: data.length };
+  }
+
+  function snapshotFrame(): object {
+    return buildLiveFrame(monitor, options.cache, options.liveEndpoints, readings());
+  }
+
+  function publishSnapshot(): BroadcastResult {
+    return broadcast(snapshotFrame());
+  }
+
+  function tick(): void {
+    try {
+      publishSnapshot();
+    } catch (error) {
+      options.logger.error({ err: error }, '[wai:dashboard-api] building a live snapshot failed');
+    }
+  }
+
+  /** Ping every client; one that did not answer the previous ping is dead (RFC 6455 §5.5.2 ping/pong). */
+  function heartbeat(): void {
+    for (const client of clients) {
+      if (!client.alive) {
+        stats.dropped += 1;
+        clients.delete(client);
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+
+  function startTimers(): void {
+    if (snapshotTimer) return;
+    snapshotTimer = setInterval(tick, options.liveInterval).unref();
+    heartbeatTimer = setInterval(heartbeat, options.heartbeatInterval).unref();
+  }
+
+  function stopTimers(): void {
+    if (snapshotTimer) clearInterval(snapshotTimer);
+    if (heartbeatTimer) clearInterval(heartbeatTimer);
+    snapshotTimer = undefined;
+    heartbeatTimer = undefined;
+  }
+
+  const onAlert = (alert: Alert) => broadcast({ type: 'alert', alert });
+  const onResolved = (alert: Alert) => broadcast({ type: 'alert:resolved', alert });
+  monitor.on('alert', onAlert);
+  monitor.on('alert:resolved', onResolved);
+
+  return {
+    get clientCount() {
+      return clients.size;
+    },
+    canAccept: () => !closed && clients.size < options.maxClients,
+    noteRefused: () => {
+      stats.refused += 1;
+    },
+    add(socket) {
+      if (closed || clients.size >= options.maxClients) {
+        stats.refused += 1;
+        socket.close(1013, 'too many dashboard clients');
+        return;
+      }
+      const client: Client = { socket, alive: true };
+      clients.add(client);
+      socket.on('pong', () => {
+        client.alive = true;
+      });
+      socket.on('close', () => {
+        clients.delete(client);
+        if (clients.size === 0) stopTimers();
+      });
+      socket.on('error', () => {
+        clients.delete(client);
+      });
+      // Clients have nothing to say; ws enforces maxPayload on what they send anyway.
+      socket.on('message', () => {});
+      write(client, Buffer.from(JSON.stringify({ type: 'hello', interval: options.liveInterval })));
+      try {
+        write(client, Buffer.from(JSON.stringify(snapshotFrame())));
+      } catch (error) {
+        options.logger.error({ err: error }, '[wai:dashboard-api] building a live snapshot failed');
+      }
+      startTimers();
+    },
+    broadcast,
+    publishSnapshot,
+    stats: () => ({ clients: clients.size, ...stats }),
+    close() {
+      if (closed) return;
+      closed = true;
+      stopTimers();
+      monitor.off('alert', onAlert);
+      monitor.off('alert:resolved', onResolved);
+      for (const client of clients) client.socket.close(1001, 'server shutting down');
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, WaiError } from '../errors.js';
+import { configureForEnvironment, loadConfigFromEnv } from './environment-config.js';
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as WaiError).code).toBe('E_CONFIG_INVALID');
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configureForEnvironment', () => {
+  it('has production, development and test presets', () => {
+    const production = configureForEnvironment('production');
+    expect(production.monitoring).toMatchObject({ interval: 30_000, logLevel: 'info', thresholds: { forMs: 60_000 } });
+    expect(configureForEnvironment('test').monitoring.logLevel).toBe('silent');
+    expect(configureForEnvironment(undefined).environment).toBe('development');
+  });
+
+  it("accepts the guide's tuning names", () => {
+    const config = configureForEnvironment('production', {
+      L1: { maxSize: 4000, maxMemorySize: 50 * 1024 * 1024, hotKeyThreshold: 20 },
+      L2: { defaultTTL: 600, compressionThreshold: 2048 },
+      prediction: { enabled: false, modelUpdateInterval: 60_000 },
+      interval: 15_000, anomalyThreshold: 2.5, trendAnalysisWindow: 600_000,
+    });
+    expect(config.cache.l1).toEqual({ maxSize: 4000, maxMemory: 50 * 1024 * 1024, hotKeyThreshold: 20 });
+    expect(config.cache.l2).toEqual({ defaultTTL: 600, compressionThreshold: 2048 });
+    expect(config.cache.prediction).toEqual({ enabled: false, modelUpdateInterval: 60_000 });
+    expect(config.monitoring).toMatchObject({ interval: 15_000, anomalyThreshold: 2.5, trendAnalysisWindow: 600_000 });
+  });
+
+  it('rejects bad overrides and unknown environments, naming them', () => {
+    expect(configError(() => configureForEnvironment('production', { L1: { maxSize: -1 } })).message).toMatch(/L1\.maxSize must be a positive integer/);
+    expect(configError(() => configureForEnvironment('staging')).message).toMatch(/environment must be one of production, development, test/);
+  });
+});
+
+describe('loadConfigFromEnv', () => {
+  it("reads the guide's variables", () => {
+    const config = loadConfigFromEnv({
+      NODE_ENV: 'production', PERFORMANCE_MONITORING_ENABLED: 'false', PERFORMANCE_MONITORING_INTERVAL: '15000',
+      PERFORMANCE_LOG_LEVEL: 'WARN', CACHE_L1_MAX_SIZE: '2000', CACHE_L1_MAX_MEMORY: '64mb', CACHE_L2_DEFAULT_TTL: '600',
+      CACHE_WARMING_ENABLED: '0', CACHE_PREDICTIVE_WARMING: 'yes', REDIS_HOST: 'cache.internal', REDIS_PORT: '6380',
+      REDIS_PASSWORD: 's3cret', REDIS_DB: '2', DATABASE_URL: 'postgres://u:p@db/app', PERFORMANCE_DASHBOARD_TOKEN: 'tok', PORT: '8080',
+    });
+    expect(config.environment).toBe('production');
+    expect(config.monitoring).toMatchObject({ enabled: false, interval: 15_000, logLevel: 'warn' });
+    expect(config.cache).toMatchObject({ l1: { maxSize: 2000, maxMemory: 64 * 1024 * 1024 }, l2: { defaultTTL: 600 }, warmingEnabled: false, predictiveWarming: true });
+    expect(config.redis).toEqual({ host: 'cache.internal', port: 6380, password: 's3cret', db: 2 });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db/app', dashboardToken: 'tok', port: 8080 });
+  });
+
+  it('takes REDIS_URL and treats empty values as unset', () => {
+    const config = loadConfigFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379/1', PORT: '', CACHE_L1_MAX_SIZE: '  ' });
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379/1');
+    expect(config.port).toBe(3000);
+    expect(config.cache.l1.maxSize).toBe(1000);
+  });
+
+  it.each([
+    ['PERFORMANCE_MONITORING_ENABLED', 'maybe', /PERFORMANCE_MONITORING_ENABLED must be true or false/],
+    ['PERFORMANCE_MONITORING_INTERVAL', '5s', /PERFORMANCE_MONITORING_INTERVAL must be an integer number of milliseconds/],
+    ['PERFORMANCE_LOG_LEVEL', 'loud', /PERFORMANCE_LOG_LEVEL must be one of trace, debug/],
+    ['CACHE_L1_MAX_SIZE', '0', /CACHE_L1_MAX_SIZE must be a positive integer/],
+    ['CACHE_L1_MAX_MEMORY', 'lots', /CACHE_L1_MAX_MEMORY must be a positive number of bytes/],
+    ['CACHE_L2_DEFAULT_TTL', '1.5', /CACHE_L2_DEFAULT_TTL must be a positive integer number of seconds/],
+    ['CACHE_PREDICTIVE_WARMING', 'sometimes', /CACHE_PREDICTIVE_WARMING must be true or false/],
+    ['REDIS_PORT', '70000', /REDIS_PORT must be an integer port 1-65535/],
+    ['REDIS_DB', '-1', /REDIS_DB must be a non-negative integer/],
+    ['REDIS_URL', 'http://x', /REDIS_URL must be a URL starting with redis:\/\/ or rediss:\/\//],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL must be a URL/],
+    ['PORT', 'eighty', /PORT must be an integer port/],
+    ['NODE_ENV', 'prod', /NODE_ENV must be one of production, development, test/],
+  ])('%s=%s throws a ConfigError naming it', (name, value, message) => {
+    expect(configError(() => loadConfigFromEnv({ [name]: value })).message).toMatch(message);
+  });
+
+  it('never echoes credentials of a bad URL', () => {
+    const message = configError(() => loadConfigFromEnv({ REDIS_URL: 'http://user:hunter2@host' })).message;
+    expect(message).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
+import { ValidationError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { CacheStore } from '../types.js';
+import { createCacheKey, headerValue } from './cache-key.js';
+import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason, type ResponseCacheReason } from './cacheability.js';
+import { createEtag, ifNoneMatchMatches } from './etag.js';
+import { ageSeconds, freshnessOf, type Freshness } from './freshness.js';
+import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
+import { createMemoryCacheStore } from './memory-cache-store.js';
+
+/** A response as stored in a `CacheStore` (plain JSON, so Redis and SQL stores can hold it). */
+export interface StoredHttpResponse {
+  v: 1;
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** Body bytes, base64. */
+  body: string;
+  etag: string;
+  storedAt: number;
+  ttlMs: number;
+  staleWhileRevalidateMs: number;
+  /** Request headers named in the response's `Vary`, and the values the stored response was made for. */
+  vary: string[];
+  varyValues: Array<string | null>;
+  /** Route label of the request that produced it, so hits answered before routing are labelled alike. */
+  route?: string;
+}
+
+export interface HttpCacheRouteOptions {
+  /** Freshness lifetime in seconds. */
+  ttl?: number;
+  /** Tags so write routes can invalidate the cached reads (`invalidate(['workshops'])`). */
+  tags?: readonly string[];
+  /** Seconds a stale response may still be served while one background revalidation runs (RFC 5861). */
+  staleWhileRevalidate?: number;
+  /** Request headers that select a variant (part of the key), beyond what the response's `Vary` names. */
+  vary?: readonly string[];
+}
+
+export interface HttpCacheOptions extends CacheRulesOptions, HttpCacheRouteOptions {
+  /** Where responses live (any @wai cache or your own store). @default createMemoryCacheStore() */
+  store?: CacheStore;
+  /** @default 300 */
+  ttl?: number;
+  /** @default 0 */
+  staleWhileRevalidate?: number;
+  /** Largest body (bytes) that is stored; larger responses pass through uncached. @default 1048576 */
+  maxBodyBytes?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type HttpCacheLookup =
+  /** Caching does not apply to this request (method, credentials, `no-store`). */
+  | { status: 'bypass'; reason: RequestCacheReason }
+  /** Run the handler; `store` says whether its response may be saved under `key`. */
+  | { status: 'miss'; key: string; store: boolean; reason?: RequestCacheReason | 'revalidation' }
+  /**
+   * Answer from the cache: `status` 200-ish with `headers`/`body`, or 304 when `notModified`. For `stale`,
+   * `revalidate` is true for exactly one request at a time: that adapter re-runs the route in the background.
+   */
+  | {
+      status: 'hit' | 'stale';
+      key: string;
+      entry: StoredHttpResponse;
+      responseStatus: number;
+      headers: Record<string, string | string[]>;
+      body: Buffer;
+      notModified: boolean;
+      revalidate: boolean;
+    };
+
+export interface HttpCacheSaveResult {
+  stored: boolean;
+  reason?: ResponseCacheReason | 'too-large' | 'store-error';
+  /** The entity tag the response carries (existing or generated); send it with the response. */
+  etag: string;
+  /** The request's `If-None-Match` matches: answer 304 instead of the body. */
+  notModified: boolean;
+}
+
+export interface HttpCache {
+  readonly store: CacheStore;
+  lookup(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheLookup>;
+  /** Saves a finished response (when the rules allow) and returns the ETag / 304 decision for it. */
+  save(key: string, request: HttpRequestInfo, response: HttpResponseInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheSaveResult>;
+  /** The strong ETag for a body (what `save` stores when the response has none). */
+  etagFor(body: Buffer): string;
+  /** True when the request's `If-None-Match` matches the response's ETag and a 304 may replace a 200/203. */
+  matchesIfNoneMatch(request: Pick<HttpRequestInfo, 'headers'>, response: Pick<HttpResponseInfo, 'status' | 'headers'>): boolean;
+  /** Drops every entry carrying one of `tags`. */
+  invalidate(tags: readonly string[]): Promise<void>;
+  /** True when `request` is our own background revalidation (carries the process's secret token). */
+  isRevalidation(request: Pick<HttpRequestInfo, 'headers'>): boolean;
+  /** Releases the revalidation slot of `key` (after a failed background revalidation). */
+  endRevalidation(key: string): void;
+}
+
+/** Header a background revalidation carries; its value is a per-process secret so clients cannot force misses. */
+export const REVALIDATION_HEADER = 'x-wai-cache-revalidate';
+
+let processToken: string | undefined;
+/** The per-process secret for {@link REVALIDATION_HEADER} (created on first use). */
+export function revalidationToken(): string {
+  processToken ??= randomBytes(16).toString('hex');
+  return processToken;
+}
+
+// Hop-by-hop and per-response headers (RFC 9110 §7.6.1, RFC 9111 §3.1) plus the ones we recompute per answer.
+const NOT_STORED = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding',
+  'upgrade', 'date', 'content-length', 'set-cookie', 'age', 'x-cache', 'server-timing', 'retry-after',
+  'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy',
+]);
+// What a 304 carries (RFC 9110 §15.4.5).
+const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'etag', 'expires', 'vary'];
+const REVALIDATION_LEASE_MS = 30_000;
+// Stores that hand back the same object on every hit (the memory store) then decode the body once.
+const decodedBodies = new WeakMap<StoredHttpResponse, Buffer>();
+
+function bodyOf(entry: StoredHttpResponse): Buffer {
+  let body = decodedBodies.get(entry);
+  if (!body) {
+    body = Buffer.from(entry.body, 'base64');
+    decodedBodies.set(entry, body);
+  }
+  return body;
+}
+
+function positiveSeconds(name: string, value: number | undefined, allowZero: boolean): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] ${name} must be ${allowZero ? '>= 0' : '> 0'} seconds, got ${String(value)}`);
+  }
+}
+
+/**
+ * HTTP response caching, framework-free: the adapters call `lookup` before the handler and `save` after it.
+ * Rules in `cacheability.ts`; keys in `cache-key.ts`; freshness and stale-while-revalidate in `freshness.ts`.
+ * A failing store degrades to misses (logged) and never fails the request.
+ */
+export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
+  positiveSeconds('ttl', options.ttl, false);
+  positiveSeconds('staleWhileRevalidate', options.staleWhileRevalidate, true);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const store = options.store ?? createMemoryCacheStore({ clock });
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const rules: CacheRulesOptions = {};
+  if (options.allowAuthorized !== undefined) rules.allowAuthorized = options.allowAuthorized;
+  if (options.statuses !== undefined) rules.statuses = options.statuses;
+  const revalidating = new Map<string, number>();
+
+  const varyOf = (route: HttpCacheRouteOptions | undefined) => route?.vary ?? options.vary ?? [];
+  const keyOf = (request: HttpRequestInfo, route: HttpCacheRouteOptions | undefined) => {
+    const input = { method: request.method, route: request.route, path: request.path, headers: request.headers, vary: varyOf(route) };
+    return createCacheKey(request.query === undefined ? input : { ...input, query: request.query });
+  };
+
+  const isRevalidation = (request: Pick<HttpRequestInfo, 'headers'>) => headerValue(request.headers, REVALIDATION_HEADER) === revalidationToken();
+
+  const beginRevalidation = (key: string, now: number): boolean => {
+    const lease = revalidating.get(key);
+    if (lease !== undefined && lease > now) return false;
+    revalidating.set(key, now + REVALIDATION_LEASE_MS);
+    return true;
+  };
+
+  const matchesIfNoneMatch: HttpCache['matchesIfNoneMatch'] = (request, response) =>
+    (response.status === 200 || response.status === 203) &&
+    ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), headerValue(response.headers, 'etag'));
+
+  return {
+    store,
+    isRevalidation,
+    matchesIfNoneMatch,
+    etagFor: (body) => createEtag(body),
+    endRevalidation: (key) => void revalidating.delete(key),
+
+    async lookup(request, route) {
+      const rule = evaluateCacheRequest(request, rules);
+      if (!rule.lookup && !rule.store) return { status: 'bypass', reason: rule.reason ?? 'method' };
+      const key = keyOf(request, route);
+      if (isRevalidation(request)) return { status: 'miss', key, store: request.method.toUpperCase() === 'GET', reason: 'revalidation' };
+      if (!rule.lookup) return rule.reason ? { status: 'miss', key, store: rule.store, reason: rule.reason } : { status: 'miss', key, store: rule.store };
+      let entry: StoredHttpResponse | undefined;
+      try {
+        entry = await store.get<StoredHttpResponse>(key);
+      } catch (error) {
+        logger.warn({ err: error, key }, '[wai:metrics-core] response cache read failed; answering from the handler');
+      }
+      const now = clock.now();
+      const freshness: Freshness | undefined = entry && entry.v === 1 ? freshnessOf(entry, now) : undefined;
+      if (!entry || freshness === undefined || freshness === 'expired') return { status: 'miss', key, store: rule.store };
+      // RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it.
+      for (let index = 0; index < entry.vary.length; index++) {
+        if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) {
+          return { status: 'miss', key, store: rule.store };
+        }
+      }
+      const notModified = ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), entry.etag);
+      const headers: Record<string, string | string[]> = {};
+      const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
+      for (const name of source) {
+        const value = entry.headers[name];
+        if (value !== undefined) headers[name] = value;
+      }
+      headers.etag = entry.etag;
+      headers.age = String(ageSeconds(entry, now));
+      headers['x-cache'] = freshness === 'fresh' ? 'HIT' : 'STALE';
+      return {
+        status: freshness === 'fresh' ? 'hit' : 'stale',
+        key,
+        entry,
+        responseStatus: notModified ? 304 : entry.status,
+        headers,
+        body: notModified || request.method.toUpperCase() === 'HEAD' ? Buffer.alloc(0) : bodyOf(entry),
+        notModified,
+        revalidate: freshness === 'stale' && beginRevalidation(key, now),
+      };
+    },
+
+    async save(key, request, response, route) {
+      const existing = headerValue(response.headers, 'etag');
+      const etag = existing ?? createEtag(response.body);
+      const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { etag } });
+      const result = (stored: boolean, reason?: HttpCacheSaveResult['reason']): HttpCacheSaveResult => {
+        revalidating.delete(key);
+        return reason ? { stored, reason, etag, notModified } : { stored, etag, notModified };
+      };
+      if (response.body.byteLength > maxBodyBytes) return result(false, 'too-large');
+      const ttl = route?.ttl ?? options.ttl ?? 300;
+      positiveSeconds('ttl', ttl, false);
+      const decision = evaluateCacheResponse(request, response, ttl * 1000, rules);
+      if (!decision.store) return result(false, decision.reason);
+      const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        const lower = name.toLowerCase();
+        if (value === undefined || NOT_STORED.has(lower)) continue;
+        headers[lower] = Array.isArray(value) ? [...(value as string[])] : String(value);
+      }
+      const entry: StoredHttpResponse = {
+        v: 1,
+        status: response.status,
+        headers,
+        body: response.body.toString('base64'),
+        etag,
+        storedAt: clock.now(),
+        ttlMs: decision.ttlMs,
+        staleWhileRevalidateMs: swr * 1000,
+        vary: decision.vary,
+        varyValues: decision.vary.map((name) => headerValue(request.headers, name) ?? null),
+        route: request.route,
+      };
+      const tags = route?.tags ?? options.tags;
+      try {
+        await store.set(key, entry, { ttl: Math.ceil((decision.ttlMs + swr * 1000) / 1000), ...(tags ? { tags } : {}) });
+      } catch (error) {
+        logger.warn({ err: error, key }, '[wai:metrics-core] response cache write failed; the response was sent uncached');
+        return result(false, 'store-error');
+      }
+      return result(true);
+    },
+
+    async invalidate(tags) {
+      await Promise.all(tags.map((tag) => store.invalidateByTag(tag)));
+    },
+  };
+}
+

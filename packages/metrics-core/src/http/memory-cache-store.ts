@@ -1,0 +1,101 @@
+import { systemClock, type Clock } from '../clock.js';
+import { ValidationError } from '../errors.js';
+import type { CacheSetOptions, CacheStore } from '../types.js';
+
+export interface MemoryCacheStoreOptions {
+  /** Most entries kept; the least recently used goes first. @default 1000 */
+  maxEntries?: number;
+  /** TTL (seconds) for `set` without one. @default 300 */
+  defaultTtl?: number;
+  clock?: Clock;
+}
+
+export interface MemoryCacheStore extends CacheStore {
+  readonly size: number;
+  clear(): Promise<void>;
+}
+
+interface Entry {
+  value: unknown;
+  expiresAt: number;
+  tags: readonly string[];
+}
+
+/**
+ * A small bounded in-process `CacheStore` (LRU by Map insertion order, lazy TTL expiry, a tag index), the
+ * default behind HTTP response caching when no @wai cache or user store is given.
+ */
+export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): MemoryCacheStore {
+  const maxEntries = options.maxEntries ?? 1000;
+  const defaultTtl = options.defaultTtl ?? 300;
+  const clock = options.clock ?? systemClock;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new ValidationError('E_INVALID_ARGUMENT', `[wai:metrics-core] maxEntries must be a positive integer, got ${String(maxEntries)}`);
+  }
+  if (!(defaultTtl > 0)) throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] defaultTtl must be > 0 seconds, got ${String(defaultTtl)}`);
+  const entries = new Map<string, Entry>();
+  const tagIndex = new Map<string, Set<string>>();
+
+  const unlink = (key: string, entry: Entry) => {
+    entries.delete(key);
+    for (const tag of entry.tags) {
+      const keys = tagIndex.get(tag);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) tagIndex.delete(tag);
+    }
+  };
+
+  return {
+    get size() {
+      return entries.size;
+    },
+    async get<T>(key: string): Promise<T | undefined> {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (entry.expiresAt <= clock.now()) {
+        unlink(key, entry);
+        return undefined;
+      }
+      entries.delete(key);
+      entries.set(key, entry);
+      return entry.value as T;
+    },
+    async set<T>(key: string, value: T, setOptions: CacheSetOptions = {}): Promise<void> {
+      const ttl = setOptions.ttl ?? defaultTtl;
+      if (!(ttl > 0) || !Number.isFinite(ttl)) throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] ttl must be a positive number of seconds, got ${String(ttl)}`);
+      const previous = entries.get(key);
+      if (previous) unlink(key, previous);
+      const tags = setOptions.tags ? [...new Set(setOptions.tags)] : [];
+      entries.set(key, { value, expiresAt: clock.now() + ttl * 1000, tags });
+      for (const tag of tags) {
+        let keys = tagIndex.get(tag);
+        if (!keys) tagIndex.set(tag, (keys = new Set()));
+        keys.add(key);
+      }
+      while (entries.size > maxEntries) {
+        const oldest = entries.keys().next().value as string;
+        unlink(oldest, entries.get(oldest) as Entry);
+      }
+    },
+    async delete(key: string): Promise<boolean> {
+      const entry = entries.get(key);
+      if (!entry) return false;
+      unlink(key, entry);
+      return entry.expiresAt > clock.now();
+    },
+    async invalidateByTag(tag: string): Promise<void> {
+      const keys = tagIndex.get(tag);
+      if (!keys) return;
+      for (const key of [...keys]) {
+        const entry = entries.get(key);
+        if (entry) unlink(key, entry);
+      }
+      tagIndex.delete(tag);
+    },
+    async clear(): Promise<void> {
+      entries.clear();
+      tagIndex.clear();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { silentLogger, type Logger } from '../logger.js';
+import type { PerformanceMonitor } from '../types.js';
+
+export interface RequestTrackerOptions {
+  /** The monitor to report to, or a function returning it (resolved per request, so a default can be set later). */
+  monitor?: PerformanceMonitor | (() => PerformanceMonitor | undefined);
+  /** Monotonic milliseconds. @default performance.now */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** One request's timing: phases for `Server-Timing`, and exactly one report to the monitor. */
+export interface RequestTrack {
+  readonly startedAt: number;
+  /** Milliseconds since the request started. */
+  elapsed(): number;
+  /** Ends a phase named `name` (a token, e.g. `cache`, `ratelimit`) at the current time. */
+  mark(name: string): void;
+  /** Remembers a thrown error; `finish` then reports it. */
+  fail(error: unknown): void;
+  readonly failed: boolean;
+  /** Reports the finished request (first call wins) and returns its duration in ms. */
+  finish(route: string, method: string, statusCode: number): number;
+  /** Reports an aborted request (first call wins). */
+  abort(route: string, method: string): void;
+  /** `Server-Timing` value (RFC: W3C Server Timing) with the phases so far and `total`. */
+  serverTiming(): string;
+}
+
+class Track implements RequestTrack {
+  readonly startedAt: number;
+  failed = false;
+  private error: unknown;
+  private done = false;
+  private last: number;
+  private phases: Array<[string, number]> | undefined;
+
+  constructor(
+    private readonly monitor: PerformanceMonitor | undefined,
+    private readonly now: () => number,
+    private readonly logger: Logger,
+  ) {
+    this.startedAt = now();
+    this.last = this.startedAt;
+    if (monitor) {
+      try {
+        monitor.requestStarted();
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
+
+  elapsed(): number {
+    return this.now() - this.startedAt;
+  }
+
+  mark(name: string): void {
+    const at = this.now();
+    (this.phases ??= []).push([name, at - this.last]);
+    this.last = at;
+  }
+
+  fail(error: unknown): void {
+    this.failed = true;
+    this.error = error;
+  }
+
+  finish(route: string, method: string, statusCode: number): number {
+    const duration = this.now() - this.startedAt;
+    if (this.done) return duration;
+    this.done = true;
+    const monitor = this.monitor;
+    if (monitor) {
+      // Inline try/catch rather than a guard(closure): this runs once per request and should not allocate.
+      try {
+        if (this.failed) monitor.trackError(route, method, this.error);
+        monitor.trackEndpoint(route, duration, statusCode, method);
+        monitor.requestFinished();
+      } catch (error) {
+        this.report(error);
+      }
+    }
+    return duration;
+  }
+
+  abort(route: string, method: string): void {
+    if (this.done) return;
+    this.done = true;
+    const monitor = this.monitor;
+    if (monitor) {
+      try {
+        monitor.trackAborted(route, method);
+        monitor.requestFinished();
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
+
+  serverTiming(): string {
+    let value = '';
+    if (this.phases) for (const [name, duration] of this.phases) value += `${name};dur=${duration.toFixed(2)}, `;
+    return `${value}total;dur=${this.elapsed().toFixed(2)}`;
+  }
+
+  /** A broken monitor must never break a request: log and carry on. */
+  private report(error: unknown): void {
+    this.logger.warn({ err: error }, '[wai:metrics-core] monitor call failed while tracking a request');
+  }
+}
+
+export interface RequestTracker {
+  start(): RequestTrack;
+}
+
+/**
+ * Request timing shared by the adapters: a monotonic start, optional phases for `Server-Timing`, and exactly
+ * one of finish/abort reported to the monitor (`requestStarted` / `requestFinished` bracket the in-flight count).
+ */
+export function createRequestTracker(options: RequestTrackerOptions = {}): RequestTracker {
+  const now = options.now ?? (() => performance.now());
+  const logger = options.logger ?? silentLogger;
+  const source = options.monitor;
+  const resolve = typeof source === 'function' ? source : () => source;
+  return { start: () => new Track(resolve(), now, logger) };
+}

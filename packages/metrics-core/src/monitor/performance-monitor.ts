@@ -1,0 +1,705 @@
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { ConfigError, WaiError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type {
+  Alert,
+  AlertRule,
+  Analyzer,
+  AnalyzerContext,
+  Bottleneck,
+  CacheAnalytics,
+  CacheStatsSource,
+  EndpointStats,
+  HealthReport,
+  HistoryMetric,
+  HistoryPoint,
+  HistoryQuery,
+  HistoryRecord,
+  HistoryStore,
+  LoadSignal,
+  MetricsSnapshot,
+  MonitorEvents,
+  PerformanceMonitor,
+  PerformanceMonitorOptions,
+  ProfileResult,
+  ProfileSummary,
+  RateLimitDecision,
+  Recommendation,
+  StatusClass,
+} from '../types.js';
+import { AlertEngine, type AlertTransitions } from './alert-engine.js';
+import { CpuProfiler } from './cpu-profiler.js';
+import { createDefaultAlertRules, resolveThresholds, type ConnectionState, type ResolvedThresholds } from './default-alert-rules.js';
+import { FindingRegistry } from './finding-registry.js';
+import { computeHealth } from './health-score.js';
+import { summarize } from './latency-summary.js';
+import { averageBySteps, MetricHistory } from './metric-history.js';
+import { OperationRegistry } from './operation-registry.js';
+import { renderPrometheus, type CustomMetric } from './prometheus-exposition.js';
+import { defaultMapping } from './quantile-sketch.js';
+import { SLOT_MS, SLOTS, STATUS_CLASSES, WindowView } from './rolling-window.js';
+import { SeriesRegistry, slotOf, type RouteSeries } from './series-registry.js';
+import { emptySample, SystemSampler, type SystemSample } from './system-sampler.js';
+
+/** Current figures describe this much recent traffic. */
+export const CURRENT_WINDOW_MS = SLOTS * SLOT_MS;
+/** Longest view: the ring of one-minute sketches. */
+export const MAX_WINDOW_MS = 60 * 60_000;
+/** How often the cached coarse time (and thus the write slot) is refreshed while running. */
+const TICK_MS = 1000;
+/** Per-route history is kept for this many busiest routes. */
+const HISTORY_TOP_ROUTES = 20;
+/** Distinct custom metric series (`recordMetric` name + labels). */
+const MAX_CUSTOM_METRICS = 1000;
+/** Thrown errors awaiting their request's trackEndpoint, per series (bounded for callers that never send one). */
+const MAX_PENDING_THROWN = 1000;
+/** An analyzer that takes longer than this is abandoned for the run (logged), so sampling never hangs. */
+const ANALYZER_TIMEOUT_MS = 30_000;
+
+interface Resolved {
+  interval: number;
+  maxSeries: number;
+  seriesIdleMs: number;
+  apdexTargetMs: number;
+  systemMetrics: boolean;
+  thresholds: ResolvedThresholds;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(`[wai:metrics-core] option ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function resolveOptions(options: PerformanceMonitorOptions): Resolved {
+  return {
+    interval: positive('interval', options.interval, 30_000),
+    maxSeries: positive('maxSeries', options.maxSeries, 2000, true),
+    seriesIdleMs: positive('seriesIdleMs', options.seriesIdleMs, 600_000),
+    apdexTargetMs: positive('apdexTargetMs', options.apdexTargetMs, 500),
+    systemMetrics: options.systemMetrics ?? true,
+    thresholds: resolveThresholds(options.thresholds ?? {}, 0),
+  };
+}
+
+/** Status class index 0..4 of a status code (out-of-range codes count as 5xx). */
+function classIndex(statusCode: number): number {
+  const hundreds = (statusCode / 100) | 0;
+  return hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
+}
+
+/**
+ * The metric engine: per-route rolling windows of DDSketches, a system sampler, health, alerts, analyzers,
+ * history, profiles and Prometheus exposition. See `createPerformanceMonitor`.
+ */
+class Monitor implements PerformanceMonitor {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly settings: Resolved;
+  private readonly historyStore: HistoryStore | undefined;
+  private readonly events = new EventEmitter();
+  private readonly registry: SeriesRegistry;
+  /** Scratch views for reads (no allocation per read): one series, and everything merged. */
+  private readonly view = new WindowView(defaultMapping);
+  private readonly totalView = new WindowView(defaultMapping);
+  private readonly sampler = new SystemSampler();
+  private readonly alertEngine: AlertEngine;
+  private readonly connections = new Map<string, ConnectionState>();
+  private readonly analyzers: Analyzer[] = [];
+  private readonly bottlenecks = new FindingRegistry<Bottleneck>();
+  private readonly recommendations = new FindingRegistry<Recommendation>();
+  private readonly history = new MetricHistory();
+  private readonly operations = new OperationRegistry();
+  private readonly profiler: CpuProfiler;
+  private readonly caches = new Map<string, CacheStatsSource>();
+  private readonly custom = new Map<string, CustomMetric>();
+  private readonly createdAt: number;
+  private readonly rateLimit = { allowed: 0, limited: 0, shed: 0 };
+  private readonly totals = { gcPauseMs: 0, gcRuns: 0 };
+  /** Cached coarse time while running (refreshed every second), so a request costs no clock read; -1 when stopped. */
+  private coarseNow = -1;
+  private coarseSlot = -1;
+  private ticker: TimerHandle | undefined;
+  private sampleTimer: TimerHandle | undefined;
+  private sampling: Promise<unknown> = Promise.resolve();
+  private system: SystemSample = emptySample();
+  private sampled = false;
+  private closed = false;
+  private inFlight = 0;
+  private lastHealth: HealthReport | undefined;
+  private loadSignal: LoadSignal;
+
+  constructor(options: PerformanceMonitorOptions) {
+    this.settings = resolveOptions(options);
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.historyStore = options.historyStore;
+    this.createdAt = this.clock.now();
+    this.registry = new SeriesRegistry({ mapping: defaultMapping, maxSeries: this.settings.maxSeries }, this.createdAt);
+    this.alertEngine = new AlertEngine({ logger: this.logger, defaultForMs: this.settings.thresholds.forMs });
+    this.profiler = new CpuProfiler(this.clock);
+    this.events.setMaxListeners(0);
+    if (options.defaultAlertRules ?? true) {
+      for (const rule of createDefaultAlertRules(this.settings.thresholds, this.connections, this.settings.interval)) this.alertEngine.addRule(rule);
+    }
+    this.loadSignal = { timestamp: this.createdAt, eventLoopDelayP99: 0, latencyP99: 0, errorRate: 0, healthScore: 100, heapUsagePercent: 0, inFlight: 0 };
+    if (options.autoStart) this.start();
+  }
+
+  // ── recording (hot path) ──────────────────────────────────────────────────────────────────────────────
+
+  trackEndpoint(route: string, durationMs: number, statusCode: number, method = 'GET'): void {
+    const now = this.coarseNow >= 0 ? this.coarseNow : this.clock.now();
+    const slot = this.coarseNow >= 0 ? this.coarseSlot : slotOf(now);
+    let series = this.registry.routes.get(route)?.get(method);
+    if (series === undefined) {
+      if (typeof route !== 'string' || this.closed) return;
+      series = this.registry.resolve(route, method, now);
+    }
+    const duration = durationMs >= 0 && durationMs < Number.POSITIVE_INFINITY ? durationMs : 0;
+    const index = defaultMapping.index(duration);
+    const code = statusCode >= 100 && statusCode <= 599 ? statusCode | 0 : 500;
+    const statusClass = classIndex(code);
+    let isError = code >= 500;
+    if (series.pendingThrown > 0) {
+      // trackError already counted this request's error (an adapter calls it before the final status).
+      series.pendingThrown--;
+      isError = false;
+    }
+    // Only the series is written: global figures are the merge of all series at read time.
+    series.record(slot, index, duration, statusClass, isError);
+    series.observe(code, duration, index);
+    series.count++;
+    if (isError) series.errors++;
+    series.lastSeen = now;
+  }
+
+  trackError(route: string, method = 'GET', error?: unknown): void {
+    const series = this.seriesFor(route, method);
+    if (!series) return;
+    const slot = this.currentSlot();
+    series.countEvent(slot, 'error');
+    series.errors++;
+    if (series.pendingThrown < MAX_PENDING_THROWN) series.pendingThrown++;
+    if (error !== undefined) this.logger.debug({ err: error, route, method }, '[wai:metrics-core] request error');
+  }
+
+  trackAborted(route: string, method = 'GET'): void {
+    const series = this.seriesFor(route, method);
+    if (!series) return;
+    const slot = this.currentSlot();
+    series.countEvent(slot, 'aborted');
+    series.aborted++;
+  }
+
+  private seriesFor(route: string, method: string): RouteSeries | undefined {
+    if (typeof route !== 'string' || this.closed) return undefined;
+    const now = this.currentTime();
+    const series = this.registry.routes.get(route)?.get(method) ?? this.registry.resolve(route, method, now);
+    series.lastSeen = now;
+    return series;
+  }
+
+  private currentTime(): number {
+    return this.coarseNow >= 0 ? this.coarseNow : this.clock.now();
+  }
+
+  private currentSlot(): number {
+    return this.coarseNow >= 0 ? this.coarseSlot : slotOf(this.clock.now());
+  }
+
+  requestStarted(): void {
+    this.inFlight++;
+  }
+
+  requestFinished(): void {
+    if (this.inFlight > 0) this.inFlight--;
+  }
+
+  recordRateLimit(decision: RateLimitDecision): void {
+    if (decision.allowed) this.rateLimit.allowed++;
+    else if (decision.reason === 'shed') this.rateLimit.shed++;
+    else this.rateLimit.limited++;
+  }
+
+  recordOperation(kind: string, name: string, durationMs: number, failed = false): void {
+    if (typeof kind !== 'string' || typeof name !== 'string' || this.closed) return;
+    this.operations.record(kind, name, durationMs, failed, this.currentSlot(), this.currentTime());
+  }
+
+  recordMetric(name: string, value: number, labels: Record<string, string> = {}): void {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new WaiError('E_INVALID_ARGUMENT', '[wai:metrics-core] recordMetric needs a non-empty metric name', { statusCode: 400 });
+    }
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new WaiError('E_INVALID_ARGUMENT', `[wai:metrics-core] recordMetric("${name}") needs a numeric value`, { statusCode: 400 });
+    }
+    const sorted = Object.keys(labels).sort();
+    const key = `${name}\u0000${sorted.map((label) => `${label}=${labels[label]}`).join('\u0000')}`;
+    const existing = this.custom.get(key);
+    if (existing) {
+      existing.value = value;
+      return;
+    }
+    if (this.custom.size >= MAX_CUSTOM_METRICS) {
+      this.logger.warn({ name }, `[wai:metrics-core] custom metric cap (${MAX_CUSTOM_METRICS}) reached; value dropped`);
+      return;
+    }
+    this.custom.set(key, { name, labels: { ...labels }, value });
+  }
+
+  reportConnection(source: string, healthy: boolean, detail?: string): void {
+    const previous = this.connections.get(source);
+    const now = this.clock.now();
+    const state: ConnectionState = {
+      healthy,
+      since: previous && previous.healthy === healthy ? previous.since : now,
+      failures: (previous?.failures ?? 0) + (healthy ? 0 : 1),
+    };
+    if (detail !== undefined) state.detail = detail;
+    this.connections.set(source, state);
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────────────────────────────────
+
+  getCurrentMetrics(options: { windowMs?: number } = {}): MetricsSnapshot {
+    const windowMs = options.windowMs === undefined ? CURRENT_WINDOW_MS : Math.round(options.windowMs);
+    if (!(windowMs >= SLOT_MS && windowMs <= MAX_WINDOW_MS)) {
+      throw new WaiError('E_INVALID_ARGUMENT', `[wai:metrics-core] windowMs must be between ${SLOT_MS} and ${MAX_WINDOW_MS} ms, got ${options.windowMs}`, { statusCode: 400 });
+    }
+    const now = this.clock.now();
+    const nowSlot = slotOf(now);
+    if (!this.sampled && this.settings.systemMetrics) this.takeSystemSample();
+    const seconds = Math.max(1, Math.min(windowMs, now - this.createdAt) / 1000);
+    const total = this.totalView;
+    total.reset();
+    const endpoints: EndpointStats[] = [];
+    for (const series of this.registry.all()) {
+      const stats = this.endpointStats(series, nowSlot, seconds, windowMs);
+      if (!stats) continue;
+      endpoints.push(stats);
+      total.add(this.view);
+    }
+    endpoints.sort((a, b) => b.count - a.count);
+    const requestCount = total.sketch.count;
+    const errorCount = total.errors;
+    return {
+      timestamp: now,
+      windowMs,
+      uptimeSeconds: (now - this.createdAt) / 1000,
+      requestCount,
+      errorCount,
+      errorRate: requestCount > 0 ? Math.min(1, errorCount / requestCount) : 0,
+      requestsPerSecond: requestCount / seconds,
+      responseTime: summarize(total.sketch),
+      memory: { ...this.system.memory },
+      cpu: { ...this.system.cpu },
+      eventLoop: { ...this.system.eventLoop },
+      gc: { ...this.system.gc },
+      endpoints,
+      cache: this.cacheAnalytics(),
+      rateLimit: { ...this.rateLimit },
+    };
+  }
+
+  /** Every series' current window merged into `totalView`. */
+  private collectTotal(nowSlot: number): WindowView {
+    const total = this.totalView;
+    total.reset();
+    for (const series of this.registry.all()) series.collect(nowSlot, CURRENT_WINDOW_MS, total);
+    return total;
+  }
+
+  private resetView(): WindowView {
+    this.view.reset();
+    return this.view;
+  }
+
+  private endpointStats(series: RouteSeries, nowSlot: number, seconds: number, windowMs: number): EndpointStats | undefined {
+    const view = series.collect(nowSlot, windowMs, this.resetView());
+    const count = view.sketch.count;
+    if (count === 0 && view.errors === 0 && view.aborted === 0) return undefined;
+    const statusClasses: Partial<Record<StatusClass, number>> = {};
+    for (let c = 0; c < STATUS_CLASSES.length; c++) if (view.classes[c]! > 0) statusClasses[STATUS_CLASSES[c]!] = view.classes[c]!;
+    return {
+      route: series.route,
+      method: series.method,
+      count,
+      errors: view.errors,
+      errorRate: count > 0 ? Math.min(1, view.errors / count) : view.errors > 0 ? 1 : 0,
+      requestsPerSecond: count / seconds,
+      responseTime: summarize(view.sketch),
+      statusClasses,
+      aborted: view.aborted,
+      lastSeen: series.lastSeen,
+    };
+  }
+
+  private cacheAnalytics(): Record<string, CacheAnalytics> {
+    const result: Record<string, CacheAnalytics> = {};
+    for (const [name, source] of this.caches) {
+      try {
+        result[name] = source.getAnalytics();
+      } catch (error) {
+        this.logger.warn({ err: error, cache: name }, '[wai:metrics-core] cache source getAnalytics failed');
+      }
+    }
+    return result;
+  }
+
+  getHealth(): HealthReport {
+    const now = this.clock.now();
+    if (!this.sampled && this.settings.systemMetrics) this.takeSystemSample();
+    return this.healthFrom(this.collectTotal(slotOf(now)), now);
+  }
+
+  /** Health from the merged current window (`totalView` right after `getCurrentMetrics`, or `collectTotal`). */
+  private healthFrom(view: WindowView, now: number): HealthReport {
+    const target = this.settings.apdexTargetMs;
+    let hits = 0;
+    let lookups = 0;
+    for (const cache of Object.values(this.cacheAnalytics())) {
+      hits += cache.hits;
+      lookups += cache.hits + cache.misses;
+    }
+    const thresholds = this.settings.thresholds;
+    const report = computeHealth({
+      timestamp: now,
+      requests: view.sketch.count,
+      satisfied: view.sketch.countAtMost(target),
+      tolerating: view.sketch.countAtMost(target * 4),
+      apdexTargetMs: target,
+      errorRate: view.sketch.count > 0 ? Math.min(1, view.errors / view.sketch.count) : 0,
+      heapUsagePercent: this.system.memory.usagePercent,
+      eventLoopDelayP99: this.system.eventLoop.delayP99,
+      ...(this.caches.size > 0 && lookups > 0 ? { cacheHitRate: hits / lookups } : {}),
+      thresholds: {
+        errorRate: thresholds.errorRate,
+        memoryPercent: thresholds.memoryPercent,
+        eventLoopDelayMs: thresholds.eventLoopDelayMs,
+        cacheHitRate: thresholds.cacheHitRate,
+      },
+    });
+    this.lastHealth = report;
+    return report;
+  }
+
+  getHealthScore(): number {
+    return this.getHealth().score;
+  }
+
+  getLoadSignal(): LoadSignal {
+    this.loadSignal.inFlight = this.inFlight;
+    return this.loadSignal;
+  }
+
+  getBottlenecks(): Bottleneck[] {
+    return this.bottlenecks.list();
+  }
+
+  getOptimizationRecommendations(): Recommendation[] {
+    return this.recommendations.list();
+  }
+
+  getAlerts(filter: { active?: boolean } = {}): Alert[] {
+    return this.alertEngine.list(filter.active === true);
+  }
+
+  getHistory(metric: HistoryMetric, query: HistoryQuery = {}): HistoryPoint[] {
+    return this.history.query(metric, query);
+  }
+
+  async queryHistory(metric: HistoryMetric, query: HistoryQuery = {}): Promise<HistoryPoint[]> {
+    const { step, ...range } = query;
+    const memory = this.history.query(metric, range);
+    const oldest = this.history.oldest(metric, query.route);
+    const from = query.from ?? Number.NEGATIVE_INFINITY;
+    let points = memory;
+    if (this.historyStore && (oldest === undefined || from < oldest)) {
+      const storeQuery: HistoryQuery = { ...range };
+      if (oldest !== undefined) storeQuery.to = Math.min(query.to ?? Number.POSITIVE_INFINITY, oldest - 1);
+      const older = await this.historyStore.query(metric, storeQuery);
+      points = [...older, ...memory];
+    }
+    return step ? averageBySteps(points, step) : points;
+  }
+
+  // ── plug-ins and rules ────────────────────────────────────────────────────────────────────────────────
+
+  addAlertRule(rule: AlertRule): void {
+    if (!rule || typeof rule.id !== 'string' || typeof rule.evaluate !== 'function') {
+      throw new WaiError('E_INVALID_ARGUMENT', '[wai:metrics-core] addAlertRule needs { id, type, severity, evaluate(snapshot, active) }', { statusCode: 400 });
+    }
+    this.alertEngine.addRule(rule);
+  }
+
+  removeAlertRule(id: string): boolean {
+    const removed = this.alertEngine.removeRule(id);
+    if (removed) {
+      const transitions: AlertTransitions = { fired: [], resolved: [] };
+      this.alertEngine.apply(id, [], 0, this.clock.now(), transitions);
+      this.emitTransitions(transitions);
+    }
+    return removed;
+  }
+
+  use(analyzer: Analyzer): this {
+    if (!analyzer || typeof analyzer.analyze !== 'function' || typeof analyzer.name !== 'string') {
+      throw new WaiError('E_INVALID_ARGUMENT', '[wai:metrics-core] use() needs an analyzer with a name and analyze(context)', { statusCode: 400 });
+    }
+    this.analyzers.push(analyzer);
+    return this;
+  }
+
+  addCacheSource(name: string, source: CacheStatsSource): this {
+    if (!source || typeof source.getAnalytics !== 'function') {
+      throw new WaiError('E_INVALID_ARGUMENT', `[wai:metrics-core] addCacheSource("${name}") needs an object with getAnalytics()`, { statusCode: 400 });
+    }
+    this.caches.set(name, source);
+    return this;
+  }
+
+  // ── sampling ──────────────────────────────────────────────────────────────────────────────────────────
+
+  sample(): Promise<MetricsSnapshot> {
+    const run = this.sampling.then(() => this.runSample());
+    this.sampling = run.catch(() => undefined);
+    return run;
+  }
+
+  private takeSystemSample(): void {
+    this.system = this.sampler.sample();
+    this.sampled = true;
+    this.totals.gcPauseMs += this.system.gc.pauseMs;
+    this.totals.gcRuns += this.system.gc.count;
+  }
+
+  private async runSample(): Promise<MetricsSnapshot> {
+    if (this.settings.systemMetrics) this.takeSystemSample();
+    const now = this.clock.now();
+    const evictBefore = now - this.settings.seriesIdleMs;
+    this.registry.evictIdle(evictBefore);
+    this.operations.evictIdle(evictBefore);
+    const snapshot = this.getCurrentMetrics();
+    const health = this.healthFrom(this.totalView, now); // the window getCurrentMetrics just merged
+    const records = this.appendHistory(snapshot, health, now);
+    const transitions = this.alertEngine.evaluate(snapshot, now);
+    this.emitTransitions(transitions);
+    await this.runAnalyzers(snapshot, now);
+    this.loadSignal = {
+      timestamp: now,
+      eventLoopDelayP99: snapshot.eventLoop.delayP99,
+      latencyP99: snapshot.responseTime.p99,
+      errorRate: snapshot.errorRate,
+      healthScore: health.score,
+      heapUsagePercent: snapshot.memory.usagePercent,
+      inFlight: this.inFlight,
+    };
+    if (this.historyStore) {
+      try {
+        await this.historyStore.append(records);
+      } catch (error) {
+        this.logger.warn({ err: error }, '[wai:metrics-core] history store append failed; history kept in memory only');
+      }
+    }
+    this.events.emit('metrics', snapshot);
+    return snapshot;
+  }
+
+  private appendHistory(snapshot: MetricsSnapshot, health: HealthReport, now: number): HistoryRecord[] {
+    const records: HistoryRecord[] = [];
+    const add = (metric: HistoryMetric, v: number, route?: string) => {
+      if (!Number.isFinite(v)) return;
+      this.history.append(metric, now, v, route);
+      records.push(route === undefined ? { metric, t: now, v } : { metric, t: now, v, route });
+    };
+    add('latency_avg', snapshot.responseTime.avg);
+    add('latency_p50', snapshot.responseTime.p50);
+    add('latency_p95', snapshot.responseTime.p95);
+    add('latency_p99', snapshot.responseTime.p99);
+    add('requests_per_second', snapshot.requestsPerSecond);
+    add('error_rate', snapshot.errorRate);
+    add('health_score', health.score);
+    if (this.settings.systemMetrics) {
+      add('heap_used', snapshot.memory.heapUsed);
+      if (snapshot.memory.heapAfterGc !== undefined) add('heap_after_gc', snapshot.memory.heapAfterGc);
+      add('heap_usage_percent', snapshot.memory.usagePercent);
+      add('rss', snapshot.memory.rss);
+      add('cpu_percent', snapshot.cpu.percent);
+      add('event_loop_delay_p50', snapshot.eventLoop.delayP50);
+      add('event_loop_delay_p99', snapshot.eventLoop.delayP99);
+      add('event_loop_utilization', snapshot.eventLoop.utilization);
+      add('gc_pause_ms', snapshot.gc.pauseMs);
+    }
+    if (health.components.cache) add('cache_hit_rate', health.components.cache.value);
+    for (const endpoint of snapshot.endpoints.slice(0, HISTORY_TOP_ROUTES)) {
+      if (endpoint.count === 0) continue;
+      const route = `${endpoint.method} ${endpoint.route}`;
+      add('latency_p95', endpoint.responseTime.p95, route);
+      add('requests_per_second', endpoint.requestsPerSecond, route);
+      add('error_rate', endpoint.errorRate, route);
+    }
+    return records;
+  }
+
+  private async runAnalyzers(snapshot: MetricsSnapshot, now: number): Promise<void> {
+    if (this.analyzers.length === 0) return;
+    const context: AnalyzerContext = {
+      now,
+      snapshot,
+      history: (metric, query) => this.history.query(metric, query),
+      routes: () => this.history.routes(),
+      caches: snapshot.cache,
+      operations: this.operations.list(slotOf(now)),
+      profiles: this.profiler.list(),
+      logger: this.logger,
+    };
+    for (const analyzer of this.analyzers) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const result = await Promise.race([
+          Promise.resolve().then(() => analyzer.analyze(context)),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new WaiError('E_TIMEOUT', `[wai:metrics-core] analyzer ${analyzer.name} took over ${ANALYZER_TIMEOUT_MS} ms`)), ANALYZER_TIMEOUT_MS);
+            timer.unref();
+          }),
+        ]);
+        this.bottlenecks.replace(analyzer.name, result?.bottlenecks, now);
+        this.recommendations.replace(analyzer.name, result?.recommendations, now);
+        const transitions: AlertTransitions = { fired: [], resolved: [] };
+        this.alertEngine.apply(`analyzer:${analyzer.name}`, result?.alerts ?? [], 0, now, transitions);
+        this.emitTransitions(transitions);
+      } catch (error) {
+        this.logger.error({ err: error, analyzer: analyzer.name }, '[wai:metrics-core] analyzer failed; its previous findings are kept');
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    }
+  }
+
+  private emitTransitions(transitions: AlertTransitions): void {
+    for (const alert of transitions.fired) this.safeEmit('alert', alert);
+    for (const alert of transitions.resolved) this.safeEmit('alert:resolved', alert);
+  }
+
+  /** A listener that throws must not break sampling: it is logged and reported on `error` when someone listens. */
+  private safeEmit(event: 'alert' | 'alert:resolved', alert: Alert): void {
+    try {
+      this.events.emit(event, alert);
+    } catch (error) {
+      this.logger.error({ err: error, event }, '[wai:metrics-core] event listener threw');
+      if (this.events.listenerCount('error') > 0) this.events.emit('error', error as Error);
+    }
+  }
+
+  // ── profiling ─────────────────────────────────────────────────────────────────────────────────────────
+
+  captureProfile(options: { durationMs?: number; reason?: string } = {}): Promise<ProfileResult> {
+    if (this.closed) return Promise.reject(new WaiError('E_CLOSED', '[wai:metrics-core] the monitor is closed'));
+    return this.profiler.capture(options);
+  }
+
+  getProfiles(): ProfileSummary[] {
+    return this.profiler.list();
+  }
+
+  getProfile(id: string): ProfileResult | undefined {
+    return this.profiler.get(id);
+  }
+
+  // ── events and lifecycle ──────────────────────────────────────────────────────────────────────────────
+
+  on<E extends keyof MonitorEvents>(event: E, listener: MonitorEvents[E]): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof MonitorEvents>(event: E, listener: MonitorEvents[E]): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  once<E extends keyof MonitorEvents>(event: E, listener: MonitorEvents[E]): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  get isRunning(): boolean {
+    return this.sampleTimer !== undefined;
+  }
+
+  start(): void {
+    if (this.closed || this.sampleTimer) return;
+    const tick = () => {
+      this.coarseNow = this.clock.now();
+      this.coarseSlot = slotOf(this.coarseNow);
+    };
+    tick();
+    this.ticker = this.clock.setInterval(tick, TICK_MS);
+    if (this.settings.systemMetrics) this.sampler.start();
+    this.sampleTimer = this.clock.setInterval(() => {
+      this.sample().catch((error: unknown) => {
+        this.logger.error({ err: error }, '[wai:metrics-core] sample failed');
+        if (this.events.listenerCount('error') > 0) this.events.emit('error', error as Error);
+      });
+    }, this.settings.interval);
+  }
+
+  stop(): void {
+    this.sampleTimer?.cancel();
+    this.sampleTimer = undefined;
+    this.ticker?.cancel();
+    this.ticker = undefined;
+    this.coarseNow = -1;
+    this.coarseSlot = -1;
+    this.sampler.stop();
+  }
+
+  toPrometheus(): string {
+    if (!this.sampled && this.settings.systemMetrics) this.takeSystemSample();
+    const health = this.lastHealth ?? this.getHealth();
+    return renderPrometheus({
+      series: this.registry.all(),
+      snapshot: { memory: this.system.memory, cpu: this.system.cpu, eventLoop: this.system.eventLoop, cache: this.cacheAnalytics() },
+      healthScore: health.score,
+      alertsFiring: this.alertEngine.firingCount(),
+      totals: { ...this.totals, rateLimit: { ...this.rateLimit } },
+      custom: this.custom.values(),
+      cpuUsage: process.cpuUsage(),
+      uptimeSeconds: (this.clock.now() - this.createdAt) / 1000,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stop();
+    this.closed = true;
+    await this.sampling;
+    for (const analyzer of this.analyzers) {
+      try {
+        await analyzer.close?.();
+      } catch (error) {
+        this.logger.warn({ err: error, analyzer: analyzer.name }, '[wai:metrics-core] analyzer close failed');
+      }
+    }
+    this.events.removeAllListeners();
+  }
+}
+
+/**
+ * Creates the performance monitor. Nothing runs until `start()` (or `autoStart: true`): then a sampler reads
+ * system metrics every `interval`, evaluates alert rules and runs analyzers. `trackEndpoint` works at any time.
+ *
+ * @example
+ * const monitor = createPerformanceMonitor({ interval: 30_000 });
+ * monitor.start();
+ * monitor.trackEndpoint('/api/workshops/:id', 12.5, 200, 'GET');
+ * monitor.getCurrentMetrics().responseTime.p95;
+ * await monitor.close();
+ */
+export function createPerformanceMonitor(options: PerformanceMonitorOptions = {}): PerformanceMonitor {
+  return new Monitor(options);
+}

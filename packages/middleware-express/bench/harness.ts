@@ -1,0 +1,269 @@
+/// <reference path="./autocannon.d.ts" />
+/**
+ * Load-test harness shared by the Express and Fastify benchmarks: each variant runs in its own child process
+ * (so the server does not share an event loop with the load generator), autocannon drives it over loopback
+ * without pipelining, and variants are alternated round by round so drift hits them alike.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export interface Measurement {
+  variant: string;
+  requestsPerSecond: number;
+  p99Ms: number;
+  /** Server CPU time (user + system) per request, in microseconds. */
+  cpuMicrosPerRequest: number;
+  /** Throughput of each round (medians only), for paired comparisons. */
+  roundsRequestsPerSecond?: number[];
+  non2xx: number;
+  errors: number;
+}
+
+export interface BenchRow {
+  name: string;
+  unit: string;
+  ours: number;
+  ours_p99: number;
+  ours_p99_unit: string;
+  baseline: { name: string; value: number; p99?: number };
+  ratio: number;
+  /**
+   * Median over rounds of (ours ÷ baseline) within the same round: runs measured back to back share the
+   * machine's state, so this paired estimate resists load drift better than the ratio of medians.
+   */
+  ratio_paired_median: number;
+  target: string;
+  met: boolean;
+  met_paired: boolean;
+  /**
+   * Server CPU µs per request of ours and the baseline, and baseline/ours: the throughput ratio a CPU-bound
+   * server would reach (overhead rows only; a cache row's gain is waiting, not CPU).
+   */
+  cpu_us_per_request?: { ours: number; baseline: number };
+  cpu_ratio?: number;
+  met_by_cpu?: boolean;
+  rounds: number;
+  connections: number;
+  durationSeconds: number;
+}
+
+export interface ScenarioOptions {
+  /** Server module: run as `node --import tsx <server> <variant>`; prints `PORT <n>` when listening. */
+  server: string;
+  variants: readonly string[];
+  path: string;
+  connections: number;
+  durationSeconds: number;
+  rounds: number;
+  warmupSeconds?: number;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const RESULTS_FILE = resolve(here, '../../../bench/results/middleware.json');
+
+async function startServer(server: string, variant: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--conditions=@wai/source', '--import', 'tsx', server, variant], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /PORT (\d+)/.exec(output);
+      if (match) resolvePort(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`server ${variant} exited early (${String(code)})`)));
+  });
+  return { child, port };
+}
+
+function cpuTime(child: ChildProcess): Promise<number> {
+  return new Promise((resolveCpu) => {
+    child.once('message', (message) => {
+      const { cpu } = message as { cpu: NodeJS.CpuUsage };
+      resolveCpu(cpu.user + cpu.system);
+    });
+    child.send('cpu');
+  });
+}
+
+function load(url: string, connections: number, duration: number): Promise<autocannon.Result> {
+  return new Promise((resolveResult, reject) => {
+    autocannon({ url, connections, duration, pipelining: 1 }, (error, result) => (error ? reject(error) : resolveResult(result)));
+  });
+}
+
+/**
+ * Starts every variant's server once (idle servers cost nothing), warms each up, then measures the variants in
+ * turn for `rounds` rounds and returns the per-variant medians. Short alternating runs keep a busy or drifting
+ * machine from favouring whichever variant happened to run during a quiet spell.
+ */
+export async function runScenario(options: ScenarioOptions): Promise<Map<string, Measurement>> {
+  const samples = new Map<string, Measurement[]>();
+  const servers = await Promise.all(options.variants.map((variant) => startServer(options.server, variant)));
+  try {
+    for (const [index, variant] of options.variants.entries()) {
+      await load(`http://127.0.0.1:${(servers[index] as { port: number }).port}${options.path}`, options.connections, options.warmupSeconds ?? 2);
+      samples.set(variant, []);
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [index, variant] of options.variants.entries()) {
+        const url = `http://127.0.0.1:${(servers[index] as { port: number }).port}${options.path}`;
+        const child = (servers[index] as { child: ChildProcess }).child;
+        const cpuBefore = await cpuTime(child);
+        const result = await load(url, options.connections, options.durationSeconds);
+        const cpuAfter = await cpuTime(child);
+        const measurement: Measurement = {
+          variant,
+          requestsPerSecond: result.requests.average,
+          p99Ms: result.latency.p99,
+          cpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
+          non2xx: result.non2xx,
+          errors: result.errors,
+        };
+        if (measurement.non2xx > 0 || measurement.errors > 0) throw new Error(`${variant}: ${measurement.non2xx} non-2xx, ${measurement.errors} errors`);
+        samples.get(variant)?.push(measurement);
+        console.log(`round ${round + 1} ${variant.padEnd(22)} ${measurement.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${measurement.p99Ms} ms  ${measurement.cpuMicrosPerRequest.toFixed(1)} µs CPU/req`);
+      }
+    }
+  } finally {
+    await Promise.all(
+      servers.map(({ child }) => {
+        const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
+  }
+  const medians = new Map<string, Measurement>();
+  for (const [variant, list] of samples) {
+    medians.set(variant, {
+      variant,
+      requestsPerSecond: Math.round(median(list.map((entry) => entry.requestsPerSecond))),
+      p99Ms: median(list.map((entry) => entry.p99Ms)),
+      cpuMicrosPerRequest: Math.round(median(list.map((entry) => entry.cpuMicrosPerRequest)) * 10) / 10,
+      roundsRequestsPerSecond: list.map((entry) => Math.round(entry.requestsPerSecond)),
+      non2xx: 0,
+      errors: 0,
+    });
+  }
+  return medians;
+}
+
+/** A throughput row: ours vs a baseline measured in the same run, with a ratio target. */
+export function throughputRow(
+  name: string,
+  ours: Measurement,
+  baseline: Measurement,
+  baselineName: string,
+  minimumRatio: number,
+  scenario: Pick<ScenarioOptions, 'rounds' | 'connections' | 'durationSeconds'>,
+  withCpu = true,
+): BenchRow {
+  const ratio = Math.round((ours.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
+  const cpuRatio = Math.round((baseline.cpuMicrosPerRequest / ours.cpuMicrosPerRequest) * 1000) / 1000;
+  const oursRounds = ours.roundsRequestsPerSecond ?? [ours.requestsPerSecond];
+  const baselineRounds = baseline.roundsRequestsPerSecond ?? [baseline.requestsPerSecond];
+  const pairedRatios = oursRounds.map((value, round) => value / (baselineRounds[round] ?? baseline.requestsPerSecond));
+  const pairedMedian = Math.round(median(pairedRatios) * 1000) / 1000;
+  const row: BenchRow = {
+    name,
+    unit: 'req/s',
+    ours: ours.requestsPerSecond,
+    ours_p99: ours.p99Ms,
+    ours_p99_unit: 'ms latency',
+    baseline: { name: baselineName, value: baseline.requestsPerSecond, p99: baseline.p99Ms },
+    ratio,
+    target: `>= ${minimumRatio}x ${baselineName}`,
+    ratio_paired_median: pairedMedian,
+    met: ratio >= minimumRatio,
+    met_paired: pairedMedian >= minimumRatio,
+    rounds: scenario.rounds,
+    connections: scenario.connections,
+    durationSeconds: scenario.durationSeconds,
+  };
+  if (withCpu) {
+    row.cpu_us_per_request = { ours: ours.cpuMicrosPerRequest, baseline: baseline.cpuMicrosPerRequest };
+    row.cpu_ratio = cpuRatio;
+    row.met_by_cpu = cpuRatio >= minimumRatio;
+  }
+  return row;
+}
+
+/** Merges `rows` into bench/results/middleware.json (replacing rows of the same name; Express and Fastify share it). */
+export function writeRows(rows: readonly BenchRow[]): void {
+  let existing: { rows?: BenchRow[] } = {};
+  try {
+    existing = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { rows?: BenchRow[] };
+  } catch {
+    existing = {};
+  }
+  const names = new Set(rows.map((row) => row.name));
+  const merged = [...(existing.rows ?? []).filter((row) => !names.has(row.name)), ...rows];
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  const document = {
+    package: '@wai/middleware-express + @wai/middleware-fastify',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    method:
+      'autocannon over loopback, no pipelining, each variant in its own child process, variants alternated per round, medians of rounds; ' +
+      'cpu_us_per_request is the server process CPU time per request (process.cpuUsage over IPC) and cpu_ratio = baseline/ours',
+    rows: merged,
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
+  console.log(`wrote ${RESULTS_FILE}`);
+}
+
+export interface MiddlewareBenchOptions {
+  /** Server module with the variants `bare`, `wai`, the competitor's, `slow-uncached` and `slow-cached`. */
+  server: string;
+  /** e.g. 'Express 5'. */
+  framework: string;
+  bareName: string;
+  /** Variant name and description of the competitor (e.g. `prom`, 'Express + express-prom-bundle 8.0.0'). */
+  competitor: { variant: string; name: string };
+  /** How the @wai variant and the cache are wired, for row names. */
+  waiLabel: string;
+  cacheLabel: string;
+}
+
+/**
+ * The middleware benchmark both adapters run: per-request overhead (bare vs @wai vs competitor, -c 100) and a
+ * 5 ms route cached vs uncached at -c 1 (latency-bound: what caching a slow route buys one client) and -c 10.
+ * Rounds are short (2 s) and many, so load from other processes on the machine spreads over all variants.
+ * Merges its rows into bench/results/middleware.json.
+ */
+export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promise<void> {
+  const overhead = { server: options.server, variants: ['bare', 'wai', options.competitor.variant], path: '/hello/1', connections: 100, durationSeconds: 2, rounds: 8 };
+  const timing = await runScenario(overhead);
+  const slowVariants = ['slow-uncached', 'slow-cached'];
+  const single = { server: options.server, variants: slowVariants, path: '/slow', connections: 1, durationSeconds: 2, rounds: 4 };
+  const cachedSingle = await runScenario(single);
+  const ten = { ...single, connections: 10 };
+  const cachedTen = await runScenario(ten);
+  const get = (results: Map<string, Measurement>, variant: string): Measurement => {
+    const measurement = results.get(variant);
+    if (!measurement) throw new Error(`no result for ${variant}`);
+    return measurement;
+  };
+  const { framework, bareName, competitor, waiLabel, cacheLabel } = options;
+  writeRows([
+    throughputRow(`${framework} + ${waiLabel} vs bare`, get(timing, 'wai'), get(timing, 'bare'), bareName, 0.95, overhead),
+    throughputRow(`${framework} + ${waiLabel} vs ${competitor.name}`, get(timing, 'wai'), get(timing, competitor.variant), competitor.name, 1, overhead),
+    throughputRow(`${framework} + ${competitor.name} vs bare (competitor, for reference)`, get(timing, competitor.variant), get(timing, 'bare'), bareName, 0.95, overhead),
+    throughputRow(`${framework}, 5 ms handler, 1 connection: ${cacheLabel} HIT vs uncached`, get(cachedSingle, 'slow-cached'), get(cachedSingle, 'slow-uncached'), 'same route uncached', 10, single, false),
+    throughputRow(`${framework}, 5 ms handler, 10 connections: ${cacheLabel} HIT vs uncached`, get(cachedTen, 'slow-cached'), get(cachedTen, 'slow-uncached'), 'same route uncached', 10, ten, false),
+  ]);
+}

@@ -1,0 +1,28 @@
+/** Express servers for the benchmark; `node --import tsx servers.ts <variant>` prints `PORT <n>`. */
+import type { AddressInfo } from 'node:net';
+import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
+import express from 'express';
+import promBundle from 'express-prom-bundle';
+import { enhancedRequestTiming, intelligentCache } from '../src/index.js';
+import { answerCpuProbes } from './cpu-probe.js';
+
+answerCpuProbes();
+
+const variant = process.argv[2] ?? 'bare';
+const app = express();
+app.disable('x-powered-by');
+if (variant === 'wai') app.use(enhancedRequestTiming({ monitor: createPerformanceMonitor({ autoStart: true }) }));
+if (variant === 'prom') app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
+app.get('/hello/:id', (_req, res) => {
+  res.json({ hello: 'world' });
+});
+const slow: express.RequestHandler = (_req, res) => {
+  setTimeout(() => res.json({ report: 'slow', items: [1, 2, 3] }), 5);
+};
+if (variant === 'slow-cached') app.get('/slow', intelligentCache({ ttl: 600, store: createMemoryCacheStore() }), slow);
+else app.get('/slow', slow);
+
+const server = app.listen(0, '127.0.0.1', () => {
+  console.log(`PORT ${(server.address() as AddressInfo).port}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

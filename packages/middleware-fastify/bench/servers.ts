@@ -1,0 +1,26 @@
+/** Fastify servers for the benchmark; `node --import tsx servers.ts <variant>` prints `PORT <n>`. */
+import type { AddressInfo } from 'node:net';
+import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
+import Fastify, { type FastifyPluginAsync } from 'fastify';
+import * as fastifyMetricsModule from 'fastify-metrics';
+import { answerCpuProbes } from '../../middleware-express/bench/cpu-probe.js';
+import { waiPerformance } from '../src/index.js';
+
+answerCpuProbes();
+
+const variant = process.argv[2] ?? 'bare';
+const app = Fastify({ logger: false });
+if (variant === 'wai' || variant.startsWith('slow')) {
+  await app.register(waiPerformance, { monitor: createPerformanceMonitor({ autoStart: true }), cacheStore: createMemoryCacheStore() });
+}
+// fastify-metrics is CommonJS with `exports.default`: under ESM the plugin sits one `default` deeper.
+const fastifyMetrics = (fastifyMetricsModule.default as unknown as { default: FastifyPluginAsync<{ endpoint: string }> }).default;
+if (variant === 'metrics') await app.register(fastifyMetrics, { endpoint: '/metrics' });
+app.get('/hello/:id', async () => ({ hello: 'world' }));
+app.get('/slow', { config: variant === 'slow-cached' ? { cache: { ttl: 600 } } : {} }, async () => {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  return { report: 'slow', items: [1, 2, 3] };
+});
+await app.listen({ port: 0, host: '127.0.0.1' });
+console.log(`PORT ${(app.server.address() as AddressInfo).port}`);
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -1,0 +1,46 @@
+import type {
+  CacheStore,
+  Clock,
+  HttpCacheOptions,
+  HttpCacheRouteOptions,
+  LoadSignal,
+  Logger,
+  PerformanceMonitor,
+  PerformanceMonitorOptions,
+  ProfileSummary,
+  RateLimiterOptions,
+} from '@wai/metrics-core';
+import type { FastifyRequest } from 'fastify';
+
+/** Per-route `config.cache`: `true` for the plugin defaults, or overrides. */
+export type RouteCacheConfig = boolean | HttpCacheRouteOptions;
+
+/** Per-route `config.rateLimit`: overrides of the plugin's limit, or `false` to exempt the route. */
+export type RouteRateLimitConfig = false | { max?: number; windowMs?: number };
+
+export interface WaiRateLimitOptions extends Omit<RateLimiterOptions, 'monitor' | 'clock' | 'logger' | 'loadSignal'> {
+  /** Key of a request. @default the client address (`request.ip`, which follows Fastify's `trustProxy`) */
+  keyGenerator?: (request: FastifyRequest) => string;
+  /** Limit every route (true) or only routes with `config.rateLimit` (false). @default true */
+  global?: boolean;
+}
+
+export interface WaiPerformanceOptions {
+  /** A monitor you built, or options for a new one the plugin creates and closes. @default {} */
+  monitor?: PerformanceMonitor | PerformanceMonitorOptions;
+  /** Where cached responses live (any @wai cache or your own store). @default a bounded in-memory store */
+  cacheStore?: CacheStore;
+  /** Defaults for routes with `config.cache` (ttl in seconds, tags, statuses, staleWhileRevalidate, …). */
+  cache?: Omit<HttpCacheOptions, 'store' | 'clock' | 'logger'>;
+  /** Rate limiting (sliding window, adaptive, concurrency); off when absent. */
+  rateLimit?: WaiRateLimitOptions;
+  /** Load source for `rateLimit.adaptive`. @default () => monitor.getLoadSignal() */
+  loadSignal?: () => LoadSignal;
+  /** Add `Server-Timing` (phases + total) to responses. @default false */
+  serverTiming?: boolean;
+  /** Capture one rate-limited CPU profile when a route turns slow or the loop blocks. @default false */
+  profiling?: boolean | { slowRequestMs?: number; eventLoopDelayMs?: number; minIntervalMs?: number; durationMs?: number; onProfile?: (summary: ProfileSummary) => void };
+  clock?: Clock;
+  /** @default fastify.log */
+  logger?: Logger;
+}

@@ -1,0 +1,291 @@
+import {
+  clientAddressKey,
+  createHttpCache,
+  createPerformanceMonitor,
+  createProfileTrigger,
+  createRateLimiter,
+  createRequestTracker,
+  normalizeMethod,
+  normalizeRoute,
+  REVALIDATION_HEADER,
+  UNMATCHED_ROUTE,
+  revalidationToken,
+  type HttpCache,
+  type HttpCacheRouteOptions,
+  type HttpRequestInfo,
+  type PerformanceMonitor,
+  type RateLimiter,
+  type RequestTrack,
+} from '@wai/metrics-core';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RouteCacheConfig, RouteRateLimitConfig, WaiPerformanceOptions } from './options.js';
+
+/** What `fastify.perf` offers route code. */
+export interface WaiPerf {
+  readonly monitor: PerformanceMonitor;
+  /** The HTTP response cache (lookup/save rules, store). */
+  readonly cache: HttpCache;
+  /** Drops cached responses carrying any of `tags` (call it from write routes). */
+  invalidate(tags: string | readonly string[]): Promise<void>;
+  /** The rate limiter, when `rateLimit` is configured. */
+  readonly limiter: RateLimiter | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    perf: WaiPerf;
+  }
+  interface FastifyContextConfig {
+    /** Cache this GET route's responses (`true` or `{ ttl, tags, staleWhileRevalidate, vary }`). */
+    cache?: RouteCacheConfig;
+    /** Override (`{ max, windowMs }`) or disable (`false`) rate limiting for this route. */
+    rateLimit?: RouteRateLimitConfig;
+  }
+}
+
+/** Per-request state, one object so the request shape stays stable (a V8 hidden-class concern). */
+interface RequestState {
+  track: RequestTrack;
+  release: (() => void) | undefined;
+  cacheKey: string | undefined;
+  cacheInfo: HttpRequestInfo | undefined;
+  cacheRoute: HttpCacheRouteOptions | undefined;
+  /** Answered from the cache; onSend leaves the payload alone. */
+  cached: boolean;
+  label: string | undefined;
+}
+
+const STATE = Symbol('wai-perf');
+type WithState = FastifyRequest & { [STATE]?: RequestState | null };
+
+function isMonitor(value: WaiPerformanceOptions['monitor']): value is PerformanceMonitor {
+  return typeof (value as PerformanceMonitor | undefined)?.trackEndpoint === 'function';
+}
+
+/** The route template set by the route's own hook; requests that matched no route have none. */
+function labelOf(state: RequestState): string {
+  return state.label ?? UNMATCHED_ROUTE;
+}
+
+function splitUrl(url: string): { path: string; query: string } {
+  const index = url.indexOf('?');
+  return index === -1 ? { path: url, query: '' } : { path: url.slice(0, index), query: url.slice(index + 1) };
+}
+
+const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fastify, options, done) => {
+  const logger = options.logger ?? fastify.log;
+  const ownsMonitor = !isMonitor(options.monitor);
+  const monitor = isMonitor(options.monitor) ? options.monitor : createPerformanceMonitor({ logger, ...(options.monitor ?? {}) });
+  const clock = options.clock;
+  const tracker = createRequestTracker({ monitor, logger });
+  const cache = createHttpCache({
+    ...options.cache,
+    logger,
+    ...(options.cacheStore ? { store: options.cacheStore } : {}),
+    ...(clock ? { clock } : {}),
+  });
+  const rateLimit = options.rateLimit;
+  const limiter = rateLimit
+    ? createRateLimiter({ ...rateLimit, monitor, logger, ...(clock ? { clock } : {}), ...(options.loadSignal ? { loadSignal: options.loadSignal } : {}) })
+    : undefined;
+  const limitEveryRoute = rateLimit?.global ?? true;
+  const keyOf = rateLimit?.keyGenerator ?? ((request: FastifyRequest) => clientAddressKey(request.ip));
+  const serverTiming = options.serverTiming ?? false;
+  const profiling = options.profiling;
+  const trigger = profiling ? createProfileTrigger({ monitor, logger, ...(clock ? { clock } : {}), ...(typeof profiling === 'object' ? profiling : {}) }) : undefined;
+
+  // Declared up front so every request object keeps one shape (Fastify's advice for per-request state).
+  fastify.decorateRequest(STATE, null);
+  fastify.decorate('perf', {
+    monitor,
+    cache,
+    limiter,
+    invalidate: (tags: string | readonly string[]) => cache.invalidate(typeof tags === 'string' ? [tags] : tags),
+  } satisfies WaiPerf);
+
+  const revalidate = (request: FastifyRequest, key: string) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || name === 'if-none-match' || name === 'if-modified-since' || name === 'content-length') continue;
+      headers[name] = value;
+    }
+    headers[REVALIDATION_HEADER] = revalidationToken();
+    // RFC 5861: refresh in the background by running the route again in-process (light-my-request).
+    fastify
+      .inject({ method: 'GET', url: request.url, headers })
+      .catch((error: unknown) => logger.warn({ err: error, key }, '[wai:middleware-fastify] background revalidation failed'))
+      .finally(() => cache.endRevalidation(key));
+  };
+
+  const sendCached = (reply: FastifyReply, lookup: Extract<Awaited<ReturnType<HttpCache['lookup']>>, { status: 'hit' | 'stale' }>) => {
+    reply.code(lookup.responseStatus).headers(lookup.headers);
+    return reply.send(lookup.responseStatus === 304 ? '' : lookup.body);
+  };
+
+  // Timing starts for every request (404s included). Route-specific work runs in a per-route onRequest hook
+  // attached in onRoute, with the label and config resolved once at registration: `request.routeOptions`
+  // builds a fresh object on every access, which a hot path should not pay for.
+  fastify.addHook('onRequest', (request, reply, next) => {
+    const state: RequestState = { track: tracker.start(), release: undefined, cacheKey: undefined, cacheInfo: undefined, cacheRoute: undefined, cached: false, label: undefined };
+    (request as WithState)[STATE] = state;
+    if (limiter === undefined || !limitEveryRoute || !request.is404) {
+      next();
+      return;
+    }
+    // Unmatched requests have no route hook; the global limit still applies to them.
+    void handleRequest(request, reply, state, {}, undefined).then(
+      (answered) => {
+        if (!answered) next();
+      },
+      (error: unknown) => next(error as Error),
+    );
+  });
+
+  const routeHook = (label: string, config: { cache?: RouteCacheConfig; rateLimit?: RouteRateLimitConfig } | undefined): onRequestHookHandler => {
+    const routeLimit = config?.rateLimit;
+    const routeCache = config?.cache;
+    const limitThis = limiter !== undefined && routeLimit !== false && (limitEveryRoute || routeLimit !== undefined);
+    const limitOptions = limitThis ? routeLimit || {} : undefined;
+    return function waiRoute(request, reply, next) {
+      const state = (request as WithState)[STATE];
+      if (!state) {
+        next();
+        return;
+      }
+      state.label = label;
+      if (limitOptions === undefined && !routeCache) {
+        next();
+        return;
+      }
+      void handleRequest(request, reply, state, limitOptions, routeCache).then(
+        (answered) => {
+          if (!answered) next();
+        },
+        (error: unknown) => next(error as Error),
+      );
+    };
+  };
+
+  /** Rate limit, then cache lookup; true when the reply was sent here. */
+  const handleRequest = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    state: RequestState,
+    routeLimit: { max?: number; windowMs?: number } | undefined,
+    routeCache: RouteCacheConfig | undefined,
+  ): Promise<boolean> => {
+    const revalidation = request.headers[REVALIDATION_HEADER] === revalidationToken();
+    if (limiter && routeLimit && !revalidation) {
+      const { path } = splitUrl(request.url);
+      const route = labelOf(state);
+      const hasOwnLimit = routeLimit.max !== undefined || routeLimit.windowMs !== undefined;
+      const outcome = await limiter.check({ key: keyOf(request), path, route, ...routeLimit, ...(hasOwnLimit ? { scope: `${request.method} ${route}` } : {}) });
+      state.track.mark('ratelimit');
+      state.release = outcome.release;
+      reply.headers(outcome.headers);
+      if (!outcome.allowed) {
+        await reply.code(outcome.statusCode ?? 429).send(outcome.body);
+        return true;
+      }
+    }
+    if (!routeCache) return false;
+    const cacheRoute = routeCache === true ? undefined : routeCache;
+    const { path, query } = splitUrl(request.url);
+    const info: HttpRequestInfo = { method: request.method, path, query, route: labelOf(state), headers: request.headers };
+    const lookup = await cache.lookup(info, cacheRoute);
+    state.track.mark('cache');
+    if (lookup.status === 'bypass') return false;
+    if (lookup.status !== 'miss') {
+      state.cached = true;
+      if (lookup.revalidate) revalidate(request, lookup.key);
+      await sendCached(reply, lookup);
+      return true;
+    }
+    reply.header('x-cache', 'MISS');
+    if (lookup.store) {
+      state.cacheKey = lookup.key;
+      state.cacheInfo = info;
+      state.cacheRoute = cacheRoute;
+    }
+    return false;
+  };
+
+  const serverTimingOnSend: onSendHookHandler = (request, reply, payload, next) => {
+    const state = (request as WithState)[STATE];
+    if (state) reply.header('server-timing', state.track.serverTiming());
+    next(null, payload);
+  };
+
+  /** Stores a MISS (strings and buffers; streams pass through uncached), adds the ETag, answers 304 on a match. */
+  const cacheOnSend: onSendHookHandler = (request, reply, payload, next) => {
+    const state = (request as WithState)[STATE];
+    if (!state || state.cached || state.cacheKey === undefined || state.cacheInfo === undefined || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+      next(null, payload);
+      return;
+    }
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const status = reply.statusCode;
+    if (status >= 200 && status < 300 && reply.getHeader('etag') === undefined) reply.header('etag', cache.etagFor(body));
+    const response = { status, headers: reply.getHeaders(), body };
+    const { cacheKey, cacheInfo, cacheRoute } = state;
+    void cache.save(cacheKey, cacheInfo, response, cacheRoute).catch((error: unknown) => logger.warn({ err: error, key: cacheKey }, '[wai:middleware-fastify] storing the response failed'));
+    if (cache.matchesIfNoneMatch(cacheInfo, response)) {
+      reply.code(304);
+      reply.removeHeader('content-type');
+      reply.removeHeader('content-length');
+      next(null, '');
+      return;
+    }
+    next(null, payload);
+  };
+
+  if (serverTiming) fastify.addHook('onSend', serverTimingOnSend);
+  const appendHook = <H>(existing: H | H[] | undefined, hook: H): H[] => (existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook]);
+  fastify.addHook('onRoute', (route) => {
+    const config = route.config as { cache?: RouteCacheConfig; rateLimit?: RouteRateLimitConfig } | undefined;
+    route.onRequest = appendHook(route.onRequest as onRequestHookHandler | onRequestHookHandler[] | undefined, routeHook(normalizeRoute(route.url), config));
+    // Only cached routes pay for the body hook (the approach of @fastify/rate-limit's per-route hooks).
+    if (config?.cache) route.onSend = appendHook(route.onSend as onSendHookHandler | onSendHookHandler[] | undefined, cacheOnSend);
+  });
+
+  fastify.addHook('onError', (request, _reply, error, next) => {
+    (request as WithState)[STATE]?.track.fail(error);
+    next();
+  });
+
+  fastify.addHook('onResponse', (request, reply, next) => {
+    const state = (request as WithState)[STATE];
+    if (state) {
+      state.release?.();
+      const route = labelOf(state);
+      const method = normalizeMethod(request.method);
+      const duration = state.track.finish(route, method, reply.statusCode);
+      trigger?.observe(route, method, duration);
+    }
+    next();
+  });
+
+  fastify.addHook('onRequestAbort', (request, next) => {
+    const state = (request as WithState)[STATE];
+    if (state) {
+      state.release?.();
+      state.track.abort(labelOf(state), normalizeMethod(request.method));
+    }
+    next();
+  });
+
+  fastify.addHook('onClose', (_instance: FastifyInstance, next) => {
+    const closing = [limiter?.close(), ownsMonitor ? monitor.close() : undefined];
+    Promise.all(closing).then(() => next(), (error: unknown) => next(error as Error));
+  });
+
+  if (ownsMonitor) monitor.start();
+  done();
+};
+
+/**
+ * The @wai Fastify plugin: request timing by route template, per-route HTTP caching (`config.cache`), sliding-
+ * window and adaptive rate limiting (`config.rateLimit`), and `fastify.perf` for the monitor, cache and limiter.
+ */
+export const waiPerformance = fp(waiPerformancePlugin, { fastify: '5.x', name: '@wai/middleware-fastify' });

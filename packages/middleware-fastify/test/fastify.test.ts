@@ -1,0 +1,311 @@
+import { createMemoryCacheStore, createPerformanceMonitor, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
+import { createFakeClock } from '@wai/metrics-core/testing';
+import { testRedis } from '@wai/test-services';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../middleware-express/test/helpers.js';
+import { createTestRedisRateLimitStore } from '../../middleware-express/test/redis-rate-limit-store.js';
+import { waiPerformance, type WaiPerformanceOptions } from '../src/index.js';
+
+const calm: LoadSignal = { timestamp: 0, eventLoopDelayP99: 5, latencyP99: 20, errorRate: 0, healthScore: 97, heapUsagePercent: 20, inFlight: 0 };
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+function monitorForTest(): PerformanceMonitor {
+  const monitor = createPerformanceMonitor({ systemMetrics: false, defaultAlertRules: false });
+  cleanups.push(() => monitor.close());
+  return monitor;
+}
+
+async function appWith(options: WaiPerformanceOptions, routes: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+  const app = Fastify();
+  await app.register(waiPerformance, options);
+  routes(app);
+  await app.ready();
+  cleanups.push(() => app.close());
+  return app;
+}
+
+const endpoint = (monitor: PerformanceMonitor, route: string, method = 'GET') =>
+  monitor.getCurrentMetrics().endpoints.find((stats) => stats.route === route && stats.method === method);
+
+describe('timing', () => {
+  it('labels parameterised, unmatched, failing and aborted requests by template', async () => {
+    const monitor = monitorForTest();
+    const app = await appWith({ monitor, serverTiming: true }, (instance) => {
+      instance.get('/api/users/:id', async () => ({ ok: true }));
+      instance.get('/api/boom', async () => {
+        throw new Error('kaput');
+      });
+      instance.get('/api/slow', (_request, reply) => void setTimeout(() => reply.send({ late: true }), 1000));
+    });
+    const ok = await app.inject('/api/users/42?x=1');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['server-timing']).toMatch(/total;dur=\d+\.\d\d$/);
+    await app.inject('/api/users/43');
+    expect((await app.inject('/no/such/path')).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: '/api/users/1' })).statusCode).toBe(404);
+    expect((await app.inject('/api/boom')).statusCode).toBe(500);
+    // Aborts need a real socket.
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const controller = new AbortController();
+    const aborted = fetch(`http://127.0.0.1:${port}/api/slow`, { signal: controller.signal }).catch(() => 'aborted');
+    setTimeout(() => controller.abort(), 50);
+    expect(await aborted).toBe('aborted');
+    await eventually(() => (endpoint(monitor, '/api/slow')?.aborted ?? 0) === 1);
+
+    expect(endpoint(monitor, '/api/users/:id')).toMatchObject({ count: 2, errors: 0 });
+    expect(endpoint(monitor, UNMATCHED_ROUTE)?.count).toBe(1);
+    expect(endpoint(monitor, UNMATCHED_ROUTE, 'DELETE')?.count).toBe(1);
+    expect(endpoint(monitor, '/api/boom')?.errors).toBeGreaterThanOrEqual(1);
+    expect(monitor.getCurrentMetrics().endpoints.some((stats) => stats.route.includes('42'))).toBe(false);
+  });
+
+  it('labels routes of encapsulated, prefixed plugins with the full template', async () => {
+    const monitor = monitorForTest();
+    const app = await appWith({ monitor }, (instance) => {
+      void instance.register(
+        async (child) => {
+          child.get('/orders/:orderId', async () => ({ ok: true }));
+        },
+        { prefix: '/v2/shops/:shopId' },
+      );
+    });
+    expect((await app.inject('/v2/shops/9/orders/17')).statusCode).toBe(200);
+    expect(endpoint(monitor, '/v2/shops/:shopId/orders/:orderId')?.count).toBe(1);
+  });
+
+  it('creates, starts and closes its own monitor when given options', async () => {
+    const app = await appWith({ monitor: { systemMetrics: false, defaultAlertRules: false } }, (instance) => {
+      instance.get('/ping', async () => 'pong');
+    });
+    await app.inject('/ping');
+    expect(endpoint(app.perf.monitor, '/ping')?.count).toBe(1);
+    expect(app.perf.monitor.isRunning).toBe(true);
+    await app.close();
+    expect(app.perf.monitor.isRunning).toBe(false);
+  });
+});
+
+describe('caching (config.cache)', () => {
+  async function cachedApp(options: Partial<WaiPerformanceOptions> = {}) {
+    const calls = { count: 0 };
+    const app = await appWith({ monitor: monitorForTest(), cacheStore: createMemoryCacheStore(), cache: { ttl: 60 }, ...options }, (instance) => {
+      instance.get('/items/:id', { config: { cache: { tags: ['items'] } } }, async (request, reply) => {
+        calls.count++;
+        const { variant } = request.query as { variant?: string };
+        if (variant === 'cookie') reply.header('set-cookie', 'session=abc');
+        if (variant === 'no-store') reply.header('cache-control', 'no-store');
+        if (variant === 'private') reply.header('cache-control', 'private, max-age=60');
+        if (variant === 'error') reply.code(500);
+        return { id: (request.params as { id: string }).id, call: calls.count };
+      });
+      instance.get('/static', { config: { cache: true } }, async () => {
+        calls.count++;
+        return { constant: true };
+      });
+      instance.get('/uncached', async () => {
+        calls.count++;
+        return { call: calls.count };
+      });
+      instance.post('/items/:id', async (_request, reply) => {
+        await instance.perf.invalidate('items');
+        reply.code(201);
+        return { saved: true };
+      });
+    });
+    return { app, calls };
+  }
+
+  it('goes MISS → HIT with a strong ETag, answers If-None-Match with 304, and serves HEAD from the entry', async () => {
+    const { app, calls } = await cachedApp();
+    const first = await app.inject('/items/1?b=2&a=1');
+    expect(first.headers['x-cache']).toBe('MISS');
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]{22}"$/);
+    expect(first.json()).toEqual({ id: '1', call: 1 });
+    const second = await app.inject('/items/1?a=1&b=2&a=1');
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.headers.etag).toBe(etag);
+    expect(second.headers['content-type']).toMatch(/json/);
+    expect(second.json()).toEqual({ id: '1', call: 1 });
+    const conditional = await app.inject({ url: '/items/1?a=1&b=2', headers: { 'if-none-match': etag } });
+    expect(conditional.statusCode).toBe(304);
+    expect(conditional.headers['x-cache']).toBe('HIT');
+    expect(conditional.body).toBe('');
+    const head = await app.inject({ method: 'HEAD', url: '/items/1?a=1&b=2' });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['x-cache']).toBe('HIT');
+    expect(calls.count).toBe(1);
+    expect((await app.inject('/uncached')).headers['x-cache']).toBeUndefined();
+  });
+
+  it('answers a MISS with 304 when the generated ETag matches', async () => {
+    const { app } = await cachedApp();
+    const first = await app.inject({ url: '/static', headers: { 'cache-control': 'no-cache' } });
+    const again = await app.inject({ url: '/static', headers: { 'cache-control': 'no-cache', 'if-none-match': first.headers.etag as string } });
+    expect(again.statusCode).toBe(304);
+    expect(again.headers['x-cache']).toBe('MISS');
+    expect(again.body).toBe('');
+  });
+
+  it.each([
+    ['Authorization', { authorization: 'Bearer t' }, ''],
+    ['Cookie', { cookie: 'sid=1' }, ''],
+    ['Set-Cookie', {}, '?variant=cookie'],
+    ['Cache-Control: no-store', {}, '?variant=no-store'],
+    ['Cache-Control: private', {}, '?variant=private'],
+    ['status 500', {}, '?variant=error'],
+    ['request no-store', { 'cache-control': 'no-store' }, ''],
+  ])('never caches with %s', async (_rule, headers: Record<string, string>, query) => {
+    const { app, calls } = await cachedApp();
+    const first = await app.inject({ url: `/items/7${query}`, headers });
+    const second = await app.inject({ url: `/items/7${query}`, headers });
+    expect(first.headers['x-cache']).not.toBe('HIT');
+    expect(second.headers['x-cache']).not.toBe('HIT');
+    expect(calls.count).toBe(2);
+  });
+
+  it('caches credentialed requests only when allowed', async () => {
+    const { app, calls } = await cachedApp({ cache: { ttl: 60, allowAuthorized: true } });
+    await app.inject({ url: '/items/5', headers: { cookie: 'a=1' } });
+    expect((await app.inject({ url: '/items/5', headers: { cookie: 'a=1' } })).headers['x-cache']).toBe('HIT');
+    expect(calls.count).toBe(1);
+  });
+
+  it('honours request no-cache and invalidates tags from write routes via fastify.perf', async () => {
+    const { app, calls } = await cachedApp();
+    await app.inject('/items/1');
+    expect((await app.inject('/items/1')).headers['x-cache']).toBe('HIT');
+    const refreshed = await app.inject({ url: '/items/1', headers: { 'cache-control': 'no-cache' } });
+    expect(refreshed.headers['x-cache']).toBe('MISS');
+    expect(refreshed.json()).toEqual({ id: '1', call: 2 });
+    expect((await app.inject('/items/1')).json()).toEqual({ id: '1', call: 2 });
+    expect((await app.inject({ method: 'POST', url: '/items/1' })).statusCode).toBe(201);
+    expect((await app.inject('/items/1')).headers['x-cache']).toBe('MISS');
+    expect(calls.count).toBe(3);
+  });
+
+  it('serves STALE within stale-while-revalidate and refreshes in the background', async () => {
+    const clock = createFakeClock(Date.now());
+    const { app, calls } = await cachedApp({ clock, cacheStore: createMemoryCacheStore({ clock }), cache: { ttl: 10, staleWhileRevalidate: 30 } });
+    expect((await app.inject('/items/1')).headers['x-cache']).toBe('MISS');
+    clock.advance(15_000);
+    const stale = await app.inject('/items/1');
+    expect(stale.headers['x-cache']).toBe('STALE');
+    expect(stale.json()).toEqual({ id: '1', call: 1 });
+    await eventually(() => calls.count === 2);
+    await eventually(async () => {
+      const response = await app.inject('/items/1');
+      return response.headers['x-cache'] === 'HIT' && response.json().call === 2;
+    });
+    clock.advance(60_000);
+    expect((await app.inject('/items/1')).headers['x-cache']).toBe('MISS');
+  });
+});
+
+describe('rate limiting (config.rateLimit)', () => {
+  it('answers 429 with headers and a JSON body, honours per-route config and exempts /health', async () => {
+    const monitor = monitorForTest();
+    const app = await appWith({ monitor, rateLimit: { max: 2, windowMs: 60_000 } }, (instance) => {
+      instance.get('/health', async () => 'ok');
+      instance.get('/x', async () => 'x');
+      instance.get('/strict', { config: { rateLimit: { max: 1 } } }, async () => 'strict');
+      instance.get('/free', { config: { rateLimit: false } }, async () => 'free');
+    });
+    const first = await app.inject('/x');
+    expect(first.headers['ratelimit-limit']).toBe('2');
+    expect(first.headers['ratelimit-remaining']).toBe('1');
+    await app.inject('/x');
+    const limited = await app.inject('/x');
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(limited.headers['ratelimit-remaining']).toBe('0');
+    expect(limited.json()).toMatchObject({ error: { code: 'E_RATE_LIMITED' } });
+    expect((await app.inject('/strict')).statusCode).toBe(200);
+    expect((await app.inject('/strict')).statusCode).toBe(429);
+    for (let index = 0; index < 4; index++) {
+      expect((await app.inject('/health')).statusCode).toBe(200);
+      expect((await app.inject('/free')).statusCode).toBe(200);
+    }
+    expect(monitor.getCurrentMetrics().rateLimit).toMatchObject({ allowed: 3, limited: 2 });
+  });
+
+  it('shrinks the limit under injected stress and recovers (AIMD)', async () => {
+    const clock = createFakeClock(Date.now());
+    let signal = calm;
+    const app = await appWith(
+      { monitor: monitorForTest(), clock, loadSignal: () => signal, rateLimit: { max: 8, windowMs: 100, adaptive: { minDwellMs: 0, evaluateIntervalMs: 1000, decreaseFactor: 0.5, increaseStep: 0.25 } } },
+      (instance) => instance.get('/x', async () => 'x'),
+    );
+    const limitNow = async () => Number((await app.inject('/x')).headers['ratelimit-limit']);
+    expect(await limitNow()).toBe(8);
+    signal = { ...calm, healthScore: 20, errorRate: 0.4 };
+    clock.advance(1000);
+    expect(await limitNow()).toBe(4);
+    clock.advance(1000);
+    expect(await limitNow()).toBe(2);
+    expect(app.perf.limiter?.adaptive?.state).toBe('stressed');
+    signal = calm;
+    for (const expected of [4, 6, 8, 8]) {
+      clock.advance(1000);
+      expect(await limitNow()).toBe(expected);
+    }
+    expect(app.perf.limiter?.adaptive?.state).toBe('normal');
+  });
+
+  it('sheds requests beyond the concurrency limit with 503', async () => {
+    const app = await appWith({ monitor: monitorForTest(), rateLimit: { max: 100, concurrency: { max: 1, retryAfterSeconds: 3 } } }, (instance) => {
+      instance.get('/slow', (_request, reply) => void setTimeout(() => reply.send('done'), 200));
+    });
+    const slow = app.inject('/slow');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const shed = await app.inject('/slow');
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('3');
+    expect(shed.json()).toMatchObject({ error: { code: 'E_OVERLOADED' } });
+    expect((await slow).statusCode).toBe(200);
+    expect((await app.inject('/slow')).statusCode).toBe(200);
+  });
+
+  it('shares one limit between two listening app instances through Redis', async () => {
+    const redis = await testRedis('fastify-rate-limit');
+    cleanups.push(() => redis.close());
+    const store = createTestRedisRateLimitStore(redis.client, redis.prefix);
+    const urls: string[] = [];
+    for (let instance = 0; instance < 2; instance++) {
+      const app = await appWith({ monitor: monitorForTest(), rateLimit: { max: 3, windowMs: 60_000, store } }, (server) => {
+        server.get('/x', async () => `instance ${instance}`);
+      });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      urls.push(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`);
+    }
+    expect(urls[0]).not.toBe(urls[1]);
+    const statuses = [];
+    for (let index = 0; index < 5; index++) statuses.push((await fetch(`${urls[index % 2]}/x`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+});
+
+describe('profiling', () => {
+  it('captures one rate-limited profile when a route turns slow', async () => {
+    const monitor = monitorForTest();
+    const profiles: string[] = [];
+    const app = await appWith({ monitor, serverTiming: true, profiling: { slowRequestMs: 20, durationMs: 50, onProfile: (summary) => profiles.push(summary.reason) } }, (instance) => {
+      instance.get('/report', async () => {
+        const until = performance.now() + 30;
+        while (performance.now() < until); // CPU-bound on purpose
+        return { report: true };
+      });
+    });
+    await app.inject('/report');
+    await eventually(() => profiles.length === 1, 5000);
+    expect(profiles[0]).toMatch(/slow route GET \/report/);
+    await app.inject('/report');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(monitor.getProfiles()).toHaveLength(1);
+  });
+});

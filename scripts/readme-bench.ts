@@ -25,6 +25,8 @@ export interface BenchRow {
   ratio?: number;
   target?: string;
   met?: boolean;
+  /** Overrides the unit-based guess of which direction is better. */
+  higherIsBetter?: boolean;
 }
 
 export interface BenchResult {
@@ -35,9 +37,14 @@ export interface BenchResult {
   rows: BenchRow[];
 }
 
-/** Units where a bigger number is better (throughput); every other unit is a cost (time, bytes). */
+/**
+ * Units where a bigger number is better: throughput (`req/s`, `ops/s`), hit ratios (`% hits`) and scores.
+ * Every other unit is a cost (time per op, bytes, calls, errors). A row may say so itself with
+ * `"higherIsBetter": true | false`.
+ */
 export function higherIsBetter(unit: string): boolean {
-  return /(^|\/)s$|per.?s|ops|req|hit|rate|throughput/i.test(unit) && !/^(n|µ|u|m)?s\/op$/i.test(unit);
+  if (/^(n|µ|u|m)?s\/(op|point|call|request)$/i.test(unit.trim())) return false;
+  return /\/\s*s(ec)?$|per\s*s(ec(ond)?)?$|\bhits?\b|score|throughput|accuracy|precision|recall/i.test(unit);
 }
 
 /**
@@ -47,7 +54,8 @@ export function higherIsBetter(unit: string): boolean {
 export function speedup(row: BenchRow): number | undefined {
   const base = row.baseline?.value;
   if (base === undefined || !Number.isFinite(base) || base <= 0 || !Number.isFinite(row.ours) || row.ours <= 0) return undefined;
-  return higherIsBetter(row.unit) ? row.ours / base : base / row.ours;
+  const higher = typeof row.higherIsBetter === 'boolean' ? row.higherIsBetter : higherIsBetter(row.unit);
+  return higher ? row.ours / base : base / row.ours;
 }
 
 function isRow(value: unknown): value is BenchRow {
@@ -115,8 +123,8 @@ export function slug(packageName: string): string {
  * with their raw value. Pure SVG, no scripts or external fonts, so GitHub renders it inline.
  */
 export function renderChart(result: BenchResult): string {
-  const width = 760;
-  const labelWidth = 300;
+  const width = 920;
+  const labelWidth = 440;
   const barArea = width - labelWidth - 150;
   const rowHeight = 28;
   const top = 46;
@@ -129,18 +137,19 @@ export function renderChart(result: BenchResult): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system,Segoe UI,Helvetica,Arial,sans-serif" font-size="12">`);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  parts.push(`<text x="12" y="20" font-size="14" font-weight="600" fill="#1f2328">${escapeXml(result.package)} — times better than the baseline (log scale)</text>`);
+  parts.push(`<text x="12" y="20" font-size="14" font-weight="600" fill="#1f2328">${escapeXml(result.package)} — times better than the baseline (log scale; hover a bar for the values)</text>`);
   parts.push(`<text x="12" y="36" fill="#57606a">${escapeXml([result.date.slice(0, 10), result.node, result.cpus ? `${result.cpus} CPUs` : ''].filter(Boolean).join(' · '))}</text>`);
   for (let tick = -axisLimit; tick <= axisLimit; tick++) {
     const x = centre + tick * scale;
     const label = tick >= 0 ? `${2 ** tick}×` : `1/${2 ** -tick}×`;
     parts.push(`<line x1="${x.toFixed(1)}" y1="${top - 4}" x2="${x.toFixed(1)}" y2="${height - 28}" stroke="${tick === 0 ? '#57606a' : '#d0d7de'}" stroke-width="${tick === 0 ? 1.5 : 1}"/>`);
-    parts.push(`<text x="${x.toFixed(1)}" y="${height - 12}" text-anchor="middle" fill="#57606a">${label}</text>`);
+    // Every other label on wide axes, so the labels never overlap.
+    if (axisLimit <= 3 || tick % 2 === 0) parts.push(`<text x="${x.toFixed(1)}" y="${height - 12}" text-anchor="middle" fill="#57606a">${label}</text>`);
   }
   result.rows.forEach((row, index) => {
     const y = top + index * rowHeight;
     const factor = factors[index];
-    const name = row.name.length > 44 ? `${row.name.slice(0, 43)}…` : row.name;
+    const name = row.name.length > 66 ? `${row.name.slice(0, 65)}…` : row.name;
     parts.push(`<text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end" fill="#1f2328">${escapeXml(name)}</text>`);
     if (factor === undefined) {
       parts.push(`<text x="${centre + 6}" y="${y + 17}" fill="#57606a">${escapeXml(`${formatNumber(row.ours)} ${row.unit} (no baseline)`)}</text>`);

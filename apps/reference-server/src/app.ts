@@ -64,7 +64,6 @@ export async function createReferenceServer(config: ServerConfig, env: Record<st
     repository,
     cache: performance.cache,
     routeConfig: performance.routeConfig,
-    onWrite: performance.onWrite,
     onLoad: performance.onLoad,
   });
   if (config.demoRoutes) await app.register(demoRoutes);

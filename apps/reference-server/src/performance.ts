@@ -20,8 +20,6 @@ export interface PerformanceServices {
   read: SqlReader;
   /** Per-route `config`: tagged response caching on reads, the write limit on writes. */
   routeConfig: (route: WorkshopRouteName) => Record<string, unknown>;
-  /** After a write: drop cached responses and query results carrying the tags. */
-  onWrite: (tags: string[]) => Promise<void>;
   /** Counts data-loader calls (a miss that reached the database), exported as `wai_custom_workshop_loads_total`. */
   onLoad: (key: string) => void;
   /** Registers the Fastify plugin (timing, caching, rate limits) and the dashboard on the app. */
@@ -101,7 +99,10 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
 
   // SQL reads go through the query cache: keyed by normalised SQL + parameters, tagged by the tables read.
   const queryCache = createQueryCache({ cache, namespace: 'sql', defaultTTL: config.responseCacheTTL });
-  const read: SqlReader = (sql, params) =>
+  // Query results also carry the app's tags for the tables they read (`workshops`), so one tag invalidation on a
+  // write drops responses, data and query results together: one stamp, one bus message, no window in which a
+  // fresh response could be rebuilt from a stale query result.
+  const read: SqlReader = (sql, params, tables) =>
     queryCache.query(sql, params, async (text, values) => {
       const started = performance.now();
       let failed = false;
@@ -114,7 +115,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
         // Query timings feed the analyzer's slow-query findings.
         monitor.recordOperation('db', text.replace(/\s+/g, ' ').slice(0, 120), performance.now() - started, failed);
       }
-    });
+    }, { tags: tables });
 
   // Rate-limit counters in Redis when there is one, so a limit holds across instances. Commands fail fast when
   // Redis is down (no offline queue) and the limiter then lets requests through (fail open).
@@ -134,9 +135,6 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
         : // Every cached read carries the collection tag: any write drops them all (reads are cheap to redo,
           // a stale list after a write is not).
           { cache: { ttl: config.responseCacheTTL, tags: [WORKSHOPS_TAG] } },
-    onWrite: async () => {
-      await queryCache.invalidateTables(['workshops']);
-    },
     onLoad: () => {
       loads++;
       monitor.recordMetric('workshop_loads_total', loads);

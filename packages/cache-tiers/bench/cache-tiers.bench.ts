@@ -28,6 +28,10 @@ const RUN = randomBytes(4).toString('hex');
 const PREFIX = `waibench_${RUN}`;
 const COMPETITORS: ContestantName[] = ['bentocache', 'cache-manager', 'cacheable'];
 const quick = process.argv.includes('--quick');
+/** `--rows=1,2` (or BENCH_ROWS=1,2) runs only those rows, for iterating; a partial run does not write the JSON. */
+const rowsArgument = process.argv.find((argument) => argument.startsWith('--rows='))?.slice('--rows='.length) ?? process.env.BENCH_ROWS;
+const selectedRows = rowsArgument ? new Set(rowsArgument.split(',').map((row) => Number(row.trim()))) : undefined;
+const runs = (row: number) => selectedRows === undefined || selectedRows.has(row);
 
 interface Row {
   name: string;
@@ -392,14 +396,19 @@ async function cleanUp(): Promise<void> {
 async function main(): Promise<void> {
   log(`Redis ${REDIS_URL}, prefix ${PREFIX}`);
   try {
-    await rowL1Hit();
-    await rowL2Hit();
-    await rowStampede();
-    rowHitRatio();
-    await rowMemory();
-    await rowPredictive();
+    if (runs(1)) await rowL1Hit();
+    if (runs(2)) await rowL2Hit();
+    if (runs(3)) await rowStampede();
+    if (runs(4)) rowHitRatio();
+    if (runs(5)) await rowMemory();
+    if (runs(6)) await rowPredictive();
   } finally {
     await cleanUp();
+  }
+  if (selectedRows !== undefined) {
+    for (const row of rows) log(`${row.met ? 'met ' : 'MISS'} ${row.name}: ${row.ours} ${row.unit} vs ${row.baseline.name} ${row.baseline.value} (ratio ${row.ratio}); ${JSON.stringify(row.competitors ?? [])}`);
+    log('partial run (--rows): results file not written');
+    return;
   }
   const report = { package: '@wai/cache-tiers', date: new Date().toISOString(), node: process.version, cpus: cpus().length, rows };
   mkdirSync(dirname(RESULTS), { recursive: true });

@@ -201,6 +201,14 @@ describe('tiers', () => {
     }
   });
 
+  it('delete reports false for an entry only a tag stamp invalidated (found by the model test)', async () => {
+    const cache = track(createCache({ namespace: namespace(), l2: { redis: redisUrl() }, l3: { driver: 'sqlite', path: join(directory, 'del.db') } }));
+    await cache.set('a', '', { tags: ['t2'] });
+    await cache.invalidateByTag('t2');
+    expect(await cache.delete('a')).toBe(false);
+    expect(await cache.getOrSet('a', () => 0)).toBe(0);
+  });
+
   it('an L2 entry written before a tag stamp is refused even if its delete was missed', async () => {
     const name = namespace();
     const l2 = createRedisTier({ redis: redisUrl(), namespace: name });

@@ -44,3 +44,19 @@ describe('cross-instance single-flight (Redis lease)', () => {
     await waiter.close();
   });
 });
+
+describe('lease release', () => {
+  it('frees the lease when the loader fails or returns an unserialisable value, so others load at once', async () => {
+    const [a, b] = [0, 1].map(() => createCache({ namespace: name, l1: false, l2: { redis: redisUrl() }, lease: { ttl: 5000, wait: 2000 } }));
+    await Promise.all([a!.ready(), b!.ready()]);
+    await expect(a!.getOrSet('bad', async () => ({ n: 1n }))).rejects.toMatchObject({ code: 'E_UNSERIALIZABLE_VALUE' });
+    await expect(a!.getOrSet('boom', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await sleep(20);
+    const started = Date.now();
+    expect(await b!.getOrSet('bad', async () => 'ok')).toBe('ok');
+    expect(await b!.getOrSet('boom', async () => 'ok')).toBe('ok');
+    expect(Date.now() - started).toBeLessThan(500); // not the 2 s bounded wait
+    await a!.close();
+    await b!.close();
+  });
+});

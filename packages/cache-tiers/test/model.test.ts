@@ -63,7 +63,7 @@ describe('model-based: the composed cache behaves like a Map with tags', () => {
           await Promise.all([a.close(), b.close()]);
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
   });
 });

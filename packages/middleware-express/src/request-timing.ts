@@ -23,6 +23,21 @@ export function enhancedRequestTiming(options: RequestTimingOptions = {}): Reque
   const tracker = createRequestTracker({ monitor: () => options.monitor ?? getDefaultMonitor(), logger: options.logger ?? silentLogger });
   const serverTiming = options.serverTiming ?? false;
   const onFinish = options.onFinish;
+  // 'close' follows 'finish' on a completed response, and comes alone when the client went away first. One
+  // listener shared by every request (it reads the request from `res.req`), so a request allocates no closure.
+  const reportOnClose = function waiReportOnClose(this: Response): void {
+    const req = this.req;
+    const track = getTrack(req);
+    if (!track) return;
+    const method = normalizeMethod(req.method);
+    const route = routeLabel(req);
+    if (!this.writableFinished) {
+      track.abort(route, method);
+      return;
+    }
+    const duration = track.finish(route, method, this.statusCode);
+    onFinish?.(route, method, this.statusCode, duration);
+  };
   return function waiRequestTiming(req: Request, res: Response, next: NextFunction) {
     // Mounted twice (app-wide and again by createRouteMonitoring): report once, add only the extra hooks.
     const existing = getTrack(req);
@@ -38,17 +53,12 @@ export function enhancedRequestTiming(options: RequestTimingOptions = {}): Reque
         return (writeHead as (...rest: unknown[]) => Response).apply(this, args);
       } as Response['writeHead'];
     }
-    if (!existing || onFinish) {
-      // 'close' follows 'finish' on a completed response, and comes alone when the client went away first.
+    if (!existing) {
+      res.on('close', reportOnClose);
+    } else if (onFinish) {
+      // Mounted again (by createRouteMonitoring) for its onFinish: the first mount reports, this one only observes.
       res.on('close', () => {
-        const method = normalizeMethod(req.method);
-        const route = routeLabel(req);
-        if (!res.writableFinished) {
-          if (!existing) track.abort(route, method);
-          return;
-        }
-        const duration = existing ? track.elapsed() : track.finish(route, method, res.statusCode);
-        onFinish?.(route, method, res.statusCode, duration);
+        if (res.writableFinished) onFinish(routeLabel(req), normalizeMethod(req.method), res.statusCode, track.elapsed());
       });
     }
     next();

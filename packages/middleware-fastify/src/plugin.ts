@@ -54,6 +54,9 @@ interface RequestState {
   /** Answered from the cache; onSend leaves the payload alone. */
   cached: boolean;
   label: string | undefined;
+  /** The connection's in-flight requests this one is listed in, until it finishes (see `watchAbort`). */
+  open: Set<RequestState> | undefined;
+  method: string;
 }
 
 const STATE = Symbol('wai-perf');
@@ -66,6 +69,57 @@ function isMonitor(value: WaiPerformanceOptions['monitor']): value is Performanc
 /** The route template set by the route's own hook; requests that matched no route have none. */
 function labelOf(state: RequestState): string {
   return state.label ?? UNMATCHED_ROUTE;
+}
+
+/** Reports one request (first call wins inside the track) and drops it from its connection's in-flight set. */
+function finishState(state: RequestState, statusCode: number): number {
+  state.open?.delete(state);
+  releaseState(state);
+  return state.track.finish(labelOf(state), normalizeMethod(state.method), statusCode);
+}
+
+/** Frees the concurrency slot once, whichever of finish and abort comes first. */
+function releaseState(state: RequestState): void {
+  const release = state.release;
+  state.release = undefined;
+  release?.();
+}
+
+function abortState(state: RequestState): void {
+  state.open = undefined;
+  releaseState(state);
+  state.track.abort(labelOf(state), normalizeMethod(state.method));
+}
+
+/**
+ * Requests in flight per connection. A client that gives up closes its socket, so one `close` listener per
+ * connection sees every abort: cheaper than Fastify's `onRequestAbort`, which adds a listener and a closure to
+ * every request (keep-alive connections carry many requests). A Set, because pipelined HTTP/1.1 requests can
+ * share a connection while in flight.
+ */
+const openRequests = new WeakMap<object, Set<RequestState>>();
+
+function abortOpen(this: object): void {
+  const open = openRequests.get(this);
+  if (open === undefined) return;
+  openRequests.delete(this);
+  for (const state of open) abortState(state);
+  open.clear();
+}
+
+function watchAbort(request: FastifyRequest, state: RequestState): void {
+  const socket = request.raw.socket as FastifyRequest['raw']['socket'] | null;
+  if (!socket) return;
+  let open = openRequests.get(socket);
+  if (open === undefined) {
+    // Already closed: no 'close' will come (Fastify's own per-request listener would not fire either).
+    if (socket.destroyed) return;
+    open = new Set();
+    openRequests.set(socket, open);
+    socket.once('close', abortOpen);
+  }
+  open.add(state);
+  state.open = open;
 }
 
 function splitUrl(url: string): { path: string; query: string } {
@@ -126,9 +180,22 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   // Timing starts for every request (404s included). Route-specific work runs in a per-route onRequest hook
   // attached in onRoute, with the label and config resolved once at registration: `request.routeOptions`
   // builds a fresh object on every access, which a hot path should not pay for.
+  // HTTP/2 streams end without their connection closing, so there only Fastify's per-request signal works.
+  const abortPerConnection = !fastify.initialConfig.http2;
   fastify.addHook('onRequest', (request, reply, next) => {
-    const state: RequestState = { track: tracker.start(), release: undefined, cacheKey: undefined, cacheInfo: undefined, cacheRoute: undefined, cached: false, label: undefined };
+    const state: RequestState = {
+      track: tracker.start(),
+      release: undefined,
+      cacheKey: undefined,
+      cacheInfo: undefined,
+      cacheRoute: undefined,
+      cached: false,
+      label: undefined,
+      open: undefined,
+      method: request.method,
+    };
     (request as WithState)[STATE] = state;
+    if (abortPerConnection) watchAbort(request, state);
     if (limiter === undefined || !limitEveryRoute || !request.is404) {
       next();
       return;
@@ -257,23 +324,19 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   fastify.addHook('onResponse', (request, reply, next) => {
     const state = (request as WithState)[STATE];
     if (state) {
-      state.release?.();
-      const route = labelOf(state);
-      const method = normalizeMethod(request.method);
-      const duration = state.track.finish(route, method, reply.statusCode);
-      trigger?.observe(route, method, duration);
+      const duration = finishState(state, reply.statusCode);
+      trigger?.observe(labelOf(state), normalizeMethod(state.method), duration);
     }
     next();
   });
 
-  fastify.addHook('onRequestAbort', (request, next) => {
-    const state = (request as WithState)[STATE];
-    if (state) {
-      state.release?.();
-      state.track.abort(labelOf(state), normalizeMethod(request.method));
-    }
-    next();
-  });
+  if (!abortPerConnection) {
+    fastify.addHook('onRequestAbort', (request, next) => {
+      const state = (request as WithState)[STATE];
+      if (state) abortState(state);
+      next();
+    });
+  }
 
   fastify.addHook('onClose', (_instance: FastifyInstance, next) => {
     const closing = [limiter?.close(), ownsMonitor ? monitor.close() : undefined];

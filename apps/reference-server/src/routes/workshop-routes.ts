@@ -17,7 +17,7 @@ export interface WorkshopRoutesOptions {
   itemTTL?: number;
   /** Per-route `config` (response caching on reads, rate limits on writes); none when absent. */
   routeConfig?: (route: WorkshopRouteName) => Record<string, unknown> | undefined;
-  /** Called after a write with the tags it invalidated (the response cache and query cache listen). */
+  /** Called after a write with the tags it invalidated (after the cache has dropped them). */
   onWrite?: (tags: string[]) => Promise<void>;
   /** Counts calls of the data loader (a cache miss reaching the database), for the dashboard's analytics. */
   onLoad?: (key: string) => void;
@@ -36,10 +36,11 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
     const config = options.routeConfig?.(route);
     return config ? { config } : {};
   };
-  const invalidate = async (id?: number) => {
-    const tags = id === undefined ? [WORKSHOPS_TAG] : [WORKSHOPS_TAG, workshopTag(id)];
-    for (const tag of tags) await cache.invalidateByTag(tag);
-    await options.onWrite?.(tags);
+  // Every cached read (responses, the item, SQL results) carries the collection tag, so one invalidation covers
+  // all of them at once — on every instance, through the bus.
+  const invalidate = async () => {
+    await cache.invalidateByTag(WORKSHOPS_TAG);
+    await options.onWrite?.([WORKSHOPS_TAG]);
   };
   const load = (id: number) =>
     cache.getOrSet(
@@ -111,7 +112,7 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
     { ...cacheConfig('create'), schema: { body: createWorkshopBody, response: { 201: { $ref: 'workshop#' } } } },
     async (request, reply) => {
       const workshop = await repository.create(request.body);
-      await invalidate(workshop.id);
+      await invalidate();
       return reply.code(201).header('location', `/api/workshops/${workshop.id}`).send(workshop);
     },
   );
@@ -122,7 +123,7 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
     async (request) => {
       const workshop = await repository.update(request.params.id, request.body);
       if (!workshop) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
-      await invalidate(workshop.id);
+      await invalidate();
       return workshop;
     },
   );
@@ -130,7 +131,7 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
   app.delete<{ Params: { id: number } }>('/api/workshops/:id', { ...cacheConfig('delete'), schema: { params: idParams } }, async (request, reply) => {
     const deleted = await repository.delete(request.params.id);
     if (!deleted) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
-    await invalidate(request.params.id);
+    await invalidate();
     return reply.code(204).send();
   });
 };

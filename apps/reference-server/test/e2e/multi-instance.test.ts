@@ -52,6 +52,7 @@ describe('two instances sharing Redis', () => {
       await new Promise((r) => setTimeout(r, 2));
     }
     const elapsed = performance.now() - writtenAt;
+    console.log(`[multi-instance] update through A visible through B after ${elapsed.toFixed(1)} ms`);
     expect(seen.title).toBe(title);
     expect(elapsed).toBeLessThan(100);
   });

@@ -57,6 +57,10 @@ describe('readme-bench script', () => {
   it('compares in the direction of the unit', () => {
     expect(speedup({ name: 'a', unit: 'ms', ours: 2, baseline: { name: 'b', value: 8 } })).toBe(4);
     expect(speedup({ name: 'a', unit: 'ops/s', ours: 2, baseline: { name: 'b', value: 8 } })).toBe(0.25);
+    expect(speedup({ name: 'a', unit: 'score', ours: 70, baseline: { name: 'b', value: 35 } })).toBe(2);
+    expect(speedup({ name: 'a', unit: '% hits', ours: 40, baseline: { name: 'b', value: 20 } })).toBe(2);
+    expect(speedup({ name: 'a', unit: 'ns/point', ours: 10, baseline: { name: 'b', value: 20 } })).toBe(2);
+    expect(speedup({ name: 'a', unit: 'widgets', ours: 10, baseline: { name: 'b', value: 20 }, higherIsBetter: true })).toBe(0.5);
     expect(speedup({ name: 'a', unit: 'ms', ours: 2 })).toBeUndefined();
   });
 });

@@ -52,7 +52,7 @@ describe('one million distinct URLs', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`keeps route series bounded and heap growth under 30 MB over ${TOTAL.toLocaleString('en-US')} requests`, { timeout: 900_000 }, async () => {
+  it(`keeps route series bounded and heap growth under 30 MB over ${TOTAL.toLocaleString('en-US')} requests`, { timeout: 1_500_000 }, async () => {
     const app = server.app;
     const run = async (from: number, to: number) => {
       const statuses = new Map<number, number>();

@@ -49,8 +49,9 @@ describe('Redis outage under load', () => {
 
     expect(summary.fiveXx).toBe(0);
     expect(summary.errors).toBe(0);
-    expect(summary.total).toBeGreaterThan(LOAD_S * RATE * 0.9);
-    expect(summary.p99).toBeLessThan(100);
+    expect.soft(summary.total).toBeGreaterThan(LOAD_S * RATE * 0.9);
+    // Soft: the recovery checks below still run (and report) when the latency bound is missed.
+    expect.soft(summary.p99).toBeLessThan(100);
 
     // L2 reconnects: writes land in the restarted Redis (it came back empty).
     const client = new Redis(redis.url);

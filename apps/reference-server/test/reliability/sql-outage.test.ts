@@ -55,8 +55,9 @@ describe('SQL tier outage under load', () => {
 
     expect(summary.fiveXx).toBe(0);
     expect(summary.errors).toBe(0);
-    expect(summary.total).toBeGreaterThan(LOAD_S * RATE * 0.9);
-    expect(summary.p99).toBeLessThan(100);
+    expect.soft(summary.total).toBeGreaterThan(LOAD_S * RATE * 0.9);
+    // Soft: the recovery checks below still run (and report) when the latency bound is missed.
+    expect.soft(summary.p99).toBeLessThan(100);
 
     // The tier is back: new entries land in the restored table again.
     await admin.query('delete from wai_cache');

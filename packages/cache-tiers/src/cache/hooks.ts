@@ -39,19 +39,31 @@ export interface CachePluginHandle {
 export interface HookRegistry {
   add(hook: CacheHook): () => void;
   emit<E extends keyof CacheHookEvents>(event: E, payload: CacheHookEvents[E]): void;
+  /** True when some hook handles `event`: hot paths check this before building the event object. */
+  has(event: keyof CacheHookEvents): boolean;
   readonly size: number;
 }
 
 /** Hooks run synchronously; one that throws is reported through `onHookError` and never breaks a cache call. */
 export function createHookRegistry(onHookError: (error: unknown) => void): HookRegistry {
   const hooks = new Set<CacheHook>();
+  // Handlers per event, kept up to date on add/remove, so `has` is one property read on the hot path.
+  const listening: Record<keyof CacheHookEvents, number> = { tierAccess: 0, access: 0, load: 0, stampedePrevented: 0, evict: 0, write: 0, tierError: 0, tierState: 0 };
+  const count = (hook: CacheHook, delta: number) => {
+    for (const event of Object.keys(listening) as Array<keyof CacheHookEvents>) if (typeof hook[event] === 'function') listening[event] += delta;
+  };
   return {
     add(hook) {
-      hooks.add(hook);
-      return () => void hooks.delete(hook);
+      if (!hooks.has(hook)) {
+        hooks.add(hook);
+        count(hook, 1);
+      }
+      return () => {
+        if (hooks.delete(hook)) count(hook, -1);
+      };
     },
     emit(event, payload) {
-      if (hooks.size === 0) return;
+      if (listening[event] === 0) return;
       for (const hook of hooks) {
         const handler = hook[event];
         if (!handler) continue;
@@ -62,6 +74,7 @@ export function createHookRegistry(onHookError: (error: unknown) => void): HookR
         }
       }
     },
+    has: (event) => listening[event] > 0,
     get size() {
       return hooks.size;
     },

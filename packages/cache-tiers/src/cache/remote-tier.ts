@@ -34,6 +34,8 @@ export interface RemoteTierOptions {
 }
 
 const PROBE_KEY = '__wai_probe__';
+const NOT_OK: CallResult<never> = Object.freeze({ ok: false as const });
+const NOT_OK_PROMISE: Promise<CallResult<never>> = Promise.resolve(NOT_OK);
 
 export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): RemoteTier {
   const { clock, commandTimeout } = options;
@@ -61,20 +63,49 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
   };
   const breaker = createCircuitBreaker({ clock, failureThreshold: options.failureThreshold, resetTimeout: options.resetTimeout, onStateChange });
 
-  const withTimeout = <T>(promise: Promise<T>): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = clock.setTimeout(() => reject(tierUnavailable(tier.name, new Error(`no answer within ${commandTimeout} ms`))), commandTimeout);
-      promise.then(
-        (value) => {
-          timer.cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.cancel();
-          reject(error);
-        },
-      );
-    });
+  // Call deadlines without a timer per call: every call has the same timeout, so deadlines come in start order
+  // and one timer, armed for the oldest unsettled call, covers them all (a timer per call cost a setTimeout, a
+  // clearTimeout and a closure on the L2 hot path). Settled calls are skipped lazily when the timer fires.
+  interface InFlight {
+    readonly deadline: number;
+    settled: boolean;
+    timeOut(): void;
+  }
+  const queue: InFlight[] = [];
+  let head = 0;
+  let deadlineTimer: TimerHandle | undefined;
+  const armDeadline = () => {
+    while (head < queue.length && queue[head]!.settled) head++;
+    if (head === queue.length) {
+      queue.length = 0;
+      head = 0;
+      return;
+    }
+    if (head >= 1024) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    deadlineTimer = clock.setTimeout(expire, Math.max(0, queue[head]!.deadline - clock.monotonic()));
+  };
+  const expire = () => {
+    deadlineTimer = undefined;
+    const now = clock.monotonic();
+    while (head < queue.length) {
+      const call = queue[head]!;
+      if (!call.settled && call.deadline > now) break;
+      head++;
+      if (!call.settled) {
+        call.settled = true;
+        call.timeOut();
+      }
+    }
+    armDeadline();
+  };
+  const failed = (error: unknown): CallResult<never> => {
+    breaker.failure();
+    options.onError(tier.name, error);
+    return NOT_OK;
+  };
 
   const remote: RemoteTier = {
     tier,
@@ -85,27 +116,56 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
     get circuit() {
       return breaker.state;
     },
-    async call<T>(operation: (target: CacheTier) => Promise<T>): Promise<CallResult<T>> {
-      if (!breaker.allow()) return { ok: false };
+    call<T>(operation: (target: CacheTier) => Promise<T>): Promise<CallResult<T>> {
+      if (!breaker.allow()) return NOT_OK_PROMISE;
       if ((tier as { down?: boolean }).down === true) {
         // The client knows its connection is gone: fail now instead of waiting for the command timeout.
-        breaker.failure();
-        options.onError(tier.name, tierUnavailable(tier.name, 'disconnected'));
-        return { ok: false };
+        return Promise.resolve(failed(tierUnavailable(tier.name, 'disconnected')));
       }
-      try {
-        const value = await withTimeout(operation(tier));
-        breaker.success();
-        return { ok: true, value };
-      } catch (error) {
-        breaker.failure();
-        options.onError(tier.name, error);
-        return { ok: false };
-      }
+      return new Promise<CallResult<T>>((resolve) => {
+        const call: InFlight = {
+          deadline: clock.monotonic() + commandTimeout,
+          settled: false,
+          timeOut: () => resolve(failed(tierUnavailable(tier.name, new Error(`no answer within ${commandTimeout} ms`)))),
+        };
+        queue.push(call);
+        if (deadlineTimer === undefined) armDeadline();
+        let pending: Promise<T>;
+        try {
+          pending = operation(tier);
+        } catch (error) {
+          pending = Promise.reject(error);
+        }
+        pending.then(
+          (value) => {
+            if (call.settled) return;
+            call.settled = true;
+            breaker.success();
+            resolve({ ok: true, value });
+          },
+          (error: unknown) => {
+            if (call.settled) return;
+            call.settled = true;
+            resolve(failed(error));
+          },
+        );
+      });
     },
     stop() {
       stopped = true;
       stopProbe();
+      // In-flight calls still settle (or time out) through their own promises; only the shared timer goes.
+      deadlineTimer?.cancel();
+      deadlineTimer = undefined;
+      for (let index = head; index < queue.length; index++) {
+        const call = queue[index]!;
+        if (!call.settled) {
+          call.settled = true;
+          call.timeOut();
+        }
+      }
+      queue.length = 0;
+      head = 0;
     },
   };
   return remote;

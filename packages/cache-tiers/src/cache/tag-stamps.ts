@@ -18,9 +18,14 @@ export interface TagStamps {
 export function createTagStamps(clock: Clock, maxTags: number): TagStamps {
   const stamps = new Map<string, number>();
   let lastStamp = 0;
+  // The latest stamp ever remembered: an entry written after it cannot be invalidated by any tag, so the common
+  // read (nothing invalidated since the entry was written) skips the per-tag lookups. Forgetting a tag (the
+  // bound) never lowers it, which only makes the shortcut rarer, never wrong.
+  let newest = 0;
   const remember = (tag: string, at: number) => {
     const current = stamps.get(tag) ?? 0;
     if (at <= current) return;
+    if (at > newest) newest = at;
     stamps.delete(tag);
     stamps.set(tag, at);
     if (stamps.size > maxTags) {
@@ -31,6 +36,7 @@ export function createTagStamps(clock: Clock, maxTags: number): TagStamps {
   return {
     remember,
     isValid(entry) {
+      if (entry.createdAt > newest || entry.tags.length === 0) return true;
       for (const tag of entry.tags) if ((stamps.get(tag) ?? 0) >= entry.createdAt) return false;
       return true;
     },

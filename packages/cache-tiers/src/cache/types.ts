@@ -61,6 +61,7 @@ export interface Cache extends CacheStore, CacheStatsSource, CacheAdmin, EventEm
   getEntry<T = unknown>(key: string): Promise<CacheEntry<T> | undefined>;
   set<T = unknown>(key: string, value: T, options?: SetOptions): Promise<void>;
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T>;
+  /** Deletes the key everywhere; true when a valid (fresh or stale) entry existed. */
   delete(key: string): Promise<boolean>;
   invalidateByTag(tag: string): Promise<void>;
   clear(): Promise<void>;

@@ -24,30 +24,16 @@ for i = 2, #KEYS do
 end
 return 1`,
   },
-  // KEYS[1] entry; ARGV[1] tag-stamp key prefix. Returns the payload, unless one of the entry's tags was
-  // invalidated at or after it was written (then the entry is deleted and nil returned): one round trip for
-  // the read and the tag check.
-  waiGet: {
-    numberOfKeys: 1,
+  // KEYS[1] entry; ARGV[1] the createdAt a reader found. Deletes an entry a tag stamp invalidated, unless it was
+  // rewritten since (then its createdAt differs and the newer entry stays).
+  waiDeleteIfCreated: {
     lua: `
-local fields = redis.call('HMGET', KEYS[1], 'v', 't', 'c')
-if not fields[1] then return false end
-if fields[2] and fields[3] then
-  local created = tonumber(fields[3])
-  for _, tag in ipairs(cjson.decode(fields[2])) do
-    local stamp = redis.call('GET', ARGV[1] .. tag)
-    if stamp and tonumber(stamp) >= created then
-      redis.call('DEL', KEYS[1])
-      return false
-    end
-  end
-end
-return fields[1]`,
+if redis.call('HGET', KEYS[1], 'c') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
   },
   // KEYS[1] tag index; ARGV[1] entry key prefix, ARGV[2] the tag. Deletes the live entries that still carry the
   // tag (an index may hold members that were since rewritten with other tags) and the index; returns how many.
   waiDeleteByTag: {
-    numberOfKeys: 1,
     lua: `
 local members = redis.call('SMEMBERS', KEYS[1])
 local deleted = 0
@@ -65,7 +51,6 @@ return deleted`,
   },
   // KEYS[1] tag stamp; ARGV[1] epoch ms, ARGV[2] PX. Keeps the latest stamp (replays may arrive late).
   waiStampTag: {
-    numberOfKeys: 1,
     lua: `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
@@ -73,7 +58,6 @@ return 0`,
   },
   // KEYS[1] lease; ARGV[1] owner. Compare-and-delete (https://redis.io/docs/latest/develop/use/patterns/distributed-locks/).
   waiReleaseLease: {
-    numberOfKeys: 1,
     lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,

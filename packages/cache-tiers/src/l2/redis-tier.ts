@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '@wai/metrics-core';
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { CacheEntry, CacheTier } from '../tier.js';
@@ -33,13 +34,6 @@ export interface RedisTierOptions {
   onError?: (error: Error) => void;
 }
 
-interface ScriptCommands {
-  waiSet(entryKey: string, ...args: Array<string | Buffer>): Promise<number>;
-  waiGetBuffer(entryKey: string, stampPrefix: string): Promise<Buffer | null>;
-  waiDeleteByTag(tagKey: string, entryPrefix: string, tag: string): Promise<number>;
-  waiStampTag(stampKey: string, at: string, ttl: string): Promise<number>;
-  waiReleaseLease(leaseKey: string, owner: string): Promise<number>;
-}
 
 /** The L2 tier: Redis (standalone or Cluster) through ioredis. */
 export interface RedisTier extends CacheTier, TagInvalidationStore {
@@ -69,10 +63,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
   const maxTagAge = options.maxTagAge ?? DEFAULT_MAX_TAG_AGE_MS;
   const clock = options.clock ?? systemClock;
   const { client, owned } = openClient(options);
-  const scripted = client as unknown as ScriptCommands;
-  for (const [name, script] of Object.entries(SCRIPTS)) {
-    if (typeof (client as unknown as Record<string, unknown>)[name] !== 'function') client.defineCommand(name, script);
-  }
+  const run = createScriptRunner(client);
 
   const masters = (): Redis[] => (isCluster(client) ? client.nodes('master') : [client]);
 
@@ -85,10 +76,21 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
       return DOWN_STATUSES.has(client.status);
     },
     async get(key) {
-      const data = await scripted.waiGetBuffer(keys.entry(key), keys.tagStamp(''));
+      // A plain HGET (auto-pipelined), not a script: reads are the hot path. The payload carries the entry's
+      // tags and createdAt, so the tag check costs one MGET of the stamps, and only for tagged entries.
+      const entryKey = keys.entry(key);
+      const data = await client.hgetBuffer(entryKey, 'v');
       if (data === null) return undefined;
       const entry = decodeEntry(codec.decode(data));
       if (entry === undefined || entry.staleUntil <= clock.now()) return undefined;
+      if (entry.tags.length > 0) {
+        const stamps = await client.mget(...entry.tags.map((tag) => keys.tagStamp(tag)));
+        if (stamps.some((stamp) => stamp !== null && Number(stamp) >= entry.createdAt)) {
+          // Invalidated: drop it, unless it was rewritten meanwhile (compare-and-delete on its createdAt).
+          await run(SCRIPTS.waiDeleteIfCreated, [entryKey], [String(Math.round(entry.createdAt))]);
+          return undefined;
+        }
+      }
       return entry;
     },
     async set(key, entry) {
@@ -99,13 +101,13 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
         return;
       }
       const payload = codec.encode(encodeEntry(entry));
-      await scripted.waiSet(String(1 + entry.tags.length), entryKey, ...entry.tags.map((tag) => keys.tag(tag)), payload, ttl, key, JSON.stringify(entry.tags), String(Math.round(entry.createdAt)));
+      await run(SCRIPTS.waiSet, [entryKey, ...entry.tags.map((tag) => keys.tag(tag))], [payload, ttl, key, JSON.stringify(entry.tags), String(Math.round(entry.createdAt))]);
     },
     async delete(key) {
       return (await client.del(keys.entry(key))) > 0;
     },
     async deleteByTag(tag) {
-      return scripted.waiDeleteByTag(keys.tag(tag), keys.entry(''), tag);
+      return (await run(SCRIPTS.waiDeleteByTag, [keys.tag(tag)], [keys.entry(''), tag])) as number;
     },
     async clear() {
       // SCAN (never KEYS) on every master; a namespace lives in one slot, so batches can be deleted together.
@@ -127,13 +129,13 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
       return stamps.map((stamp) => (stamp === null ? 0 : Number(stamp)));
     },
     async setTagInvalidation(tag, at) {
-      await scripted.waiStampTag(keys.tagStamp(tag), String(at), String(maxTagAge));
+      await run(SCRIPTS.waiStampTag, [keys.tagStamp(tag)], [String(at), String(maxTagAge)]);
     },
     async acquireLease(key, owner, ttlMs) {
       return (await client.set(keys.lease(key), owner, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
     },
     async releaseLease(key, owner) {
-      await scripted.waiReleaseLease(keys.lease(key), owner);
+      await run(SCRIPTS.waiReleaseLease, [keys.lease(key)], [owner]);
     },
     async publish(channel, message) {
       await client.publish(channel, message);
@@ -147,6 +149,28 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
       copy.on('error', (error: Error) => options.onError?.(error));
       return copy;
     },
+  };
+}
+
+type ScriptRunner = (script: { lua: string }, keys: readonly string[], args: ReadonlyArray<string | Buffer>) => Promise<unknown>;
+
+/**
+ * EVALSHA, falling back to EVAL once when the server does not know the script (NOSCRIPT: after a restart, a
+ * failover, or on another cluster node). Not ioredis' `defineCommand`: with auto-pipelining its "already loaded
+ * on this socket" check never matches (every pipeline flush writes through a fresh stream object), so every call
+ * sent the whole script text as EVAL — profiled as the top cost of the L2 path.
+ */
+function createScriptRunner(client: RedisClient): ScriptRunner {
+  const shas = new Map<string, string>();
+  return async (script, keys, args) => {
+    let sha = shas.get(script.lua);
+    if (sha === undefined) shas.set(script.lua, (sha = createHash('sha1').update(script.lua).digest('hex')));
+    try {
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+      return client.eval(script.lua, keys.length, ...keys, ...args);
+    }
   };
 }
 

@@ -7,6 +7,4 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  // quick-lru is ESM-only; bundling it keeps the CJS build loadable (see TOOLCHAIN.md).
-  noExternal: ["quick-lru"],
 });

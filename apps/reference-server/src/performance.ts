@@ -75,6 +75,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
           ? { driver: 'sqlite', database: l3Database!, namespace: config.namespace }
           : { driver: 'postgres', connectionString: config.l3.connectionString, namespace: config.namespace },
     defaultTTL: cacheSettings.l2.defaultTTL,
+    commandTimeout: config.cacheCommandTimeoutMs,
     // With Redis: L1 invalidation across instances, and one load per cold key across instances.
     bus: Boolean(redis),
     lease: Boolean(redis),

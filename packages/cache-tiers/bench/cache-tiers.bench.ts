@@ -16,7 +16,7 @@ import QuickLRU from 'quick-lru';
 import { Bench } from 'tinybench';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCache } from '../src/cache.js';
-import { createMemoryTier } from '../src/l1/memory-tier.js';
+import { createMemoryTier } from '../src/l1/index.js';
 import { predictivePreloading } from '../src/predictive/predictive-preloading.js';
 import { createContestant, VERSIONS, type Contestant, type ContestantName } from './contestants.js';
 import { hitRatio, mulberry32, slidingWindowTrace, stackDistanceTrace, withScan, zipfTrace } from './traces.js';

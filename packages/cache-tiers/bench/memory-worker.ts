@@ -3,7 +3,7 @@
  * `maxMemory`, values of mixed shapes and sizes (50 B – 8 KB strings, objects, number arrays); then the heap the
  * tier retains (heapUsed after GC, minus the heap before the tier existed) is compared with `maxMemory`.
  */
-import { createMemoryTier } from '../src/l1/memory-tier.js';
+import { createMemoryTier } from '../src/l1/index.js';
 import { mulberry32 } from './traces.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

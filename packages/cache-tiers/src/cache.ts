@@ -7,14 +7,16 @@
  *
  * 1. Hooks — `cache.addHook({ … })` (or `CacheOptions.hooks`) subscribes to internal events, synchronously,
  *    with no cost when nobody listens (see `CacheHookEvents` in `./cache/hooks.ts`):
- *    - `tierAccess { tier, key, hit, stale, latencyMs }` — every tier read (L1 included);
+ *    - `tierAccess { tier, key, hit, stale, latencyMs }` — every tier read (L1 included; while a hook handles
+ *      it every L1 read is timed, otherwise the built-in counters time 1 L1 read in 64);
  *    - `access { key, hit, tier }` — every answer of get/getOrSet (hit = fresh value from some tier);
  *    - `load { key, latencyMs, error? }` — every loader call;
  *    - `stampedePrevented { key, scope: 'process' | 'lease' }`;
  *    - `evict { tier, key, reason }` — L1 evictions (capacity, memory, expired, admission);
  *    - `write { op: 'set', key, ttl, tags } | { op: 'delete', key } | { op: 'invalidateTag', tag } | { op: 'clear' }`;
  *    - `tierError { tier, error }`, `tierState { tier, up }`.
- *    A hook that throws is logged and ignored.
+ *    A hook that throws is logged and ignored. Event objects are built only for events some hook handles, and
+ *    the built-in counters (`getAnalytics()`) are plain increments on the read paths, not hooks.
  * 2. Loaders — `getOrSet(key, loader, { predictive: true })` (or `rememberLoaders: true` on the cache) keeps the
  *    latest loader per key in a bounded map (`maxRememberedLoaders`, least recently remembered dropped first).
  *    Read it with `cache.getLoader(key)` / `cache.rememberedKeys()`, and reload through `cache.refresh(key)`

@@ -46,7 +46,7 @@ export { parseBusMessage, type BusMessage } from './bus/index.js';
 
 // ── L1 memory, analytics, warming, refresh-ahead, prediction, query cache, Redis stores (built by the other
 //    cache-tiers area; listed here so the package entry exports them) ─────────────────────────────────────
-export { createMemoryTier, type EvictionReason, type MemoryTier, type MemoryTierOptions } from './l1/memory-tier.js';
+export { createMemoryTier, type EvictionReason, type MemoryTier, type MemoryTierOptions } from './l1/index.js';
 export { cacheAnalytics, createCacheAnalytics, type CacheAnalyticsCollector, type CacheAnalyticsOptions } from './analytics/cache-analytics.js';
 export {
   createWarmingManager,

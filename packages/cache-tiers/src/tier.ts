@@ -37,7 +37,11 @@ export interface CacheTier {
 
 /** L1's extra synchronous surface: the hot path must not pay for a Promise on a memory hit. */
 export interface SyncCacheTier extends CacheTier {
-  getSync(key: string): CacheEntry | undefined;
+  /**
+   * `now` (epoch ms), when given, is the caller's reading of the clock, so the hot path reads it once (a clock
+   * read costs about as much as the lookup itself on a loaded VM). Tiers may ignore it and read their own.
+   */
+  getSync(key: string, now?: number): CacheEntry | undefined;
   setSync(key: string, entry: CacheEntry): void;
   deleteSync(key: string): boolean;
   readonly size: number;

@@ -3,6 +3,11 @@ import { createCodec, jsonSerializer } from '../src/serializer.js';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCircuitBreaker, type CircuitState } from '../src/circuit-breaker.js';
 import { createSingleFlight } from '../src/single-flight.js';
+import { createRemoteTier } from '../src/cache/remote-tier.js';
+import { createTagStamps } from '../src/cache/tag-stamps.js';
+import { createHookRegistry } from '../src/cache/hooks.js';
+import { createMemoryTier } from '../src/l1/index.js';
+import type { CacheTier } from '../src/tier.js';
 
 describe('circuit breaker', () => {
   it('opens after consecutive failures, probes once when half-open, and closes on success', () => {
@@ -86,5 +91,92 @@ describe('serializer and codec', () => {
       compressionThreshold: false,
     });
     expect(codec.decode(codec.encode('x'.repeat(5000)))).toBe(`<${'x'.repeat(5000)}>`);
+  });
+});
+
+describe('remote tier calls', () => {
+  /** A tier whose reads hang until released by hand. */
+  function hangingTier() {
+    const releases: Array<() => void> = [];
+    const tier = createMemoryTier({ name: 'l3', purgeIntervalMs: 0 }) as CacheTier;
+    const hanging: CacheTier = {
+      ...tier,
+      name: 'l3',
+      get: () => new Promise((resolve) => releases.push(() => resolve(undefined))),
+    };
+    return { hanging, releases };
+  }
+
+  it('times each call out at its own deadline with one shared timer, and a late answer is ignored', async () => {
+    const clock = createFakeClock();
+    const errors: unknown[] = [];
+    const { hanging, releases } = hangingTier();
+    const slot = createRemoteTier(hanging, { owned: false, clock, commandTimeout: 100, failureThreshold: 10, resetTimeout: 1000, onError: (_, error) => errors.push(error), onDown() {}, onUp() {} });
+    const settled: string[] = [];
+    const first = slot.call((tier) => tier.get('a')).then((result) => settled.push(`first:${result.ok}`));
+    clock.advance(60);
+    const second = slot.call((tier) => tier.get('b')).then((result) => settled.push(`second:${result.ok}`));
+    const third = slot.call(async () => 'quick').then((result) => settled.push(`third:${result.ok}`));
+    await third;
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(40); // first passes its deadline (100 ms), second has 60 ms left
+    await first;
+    expect(settled).toEqual(['third:true', 'first:false']);
+    releases[0]!(); // the first read answers after its timeout: ignored
+    clock.advance(59);
+    await Promise.resolve();
+    expect(settled).toHaveLength(2);
+    clock.advance(1);
+    await second;
+    expect(settled).toEqual(['third:true', 'first:false', 'second:false']);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatchObject({ code: 'E_CACHE_L3_UNAVAILABLE' });
+    expect(clock.pendingTimers()).toBe(0);
+    expect(slot.breaker.failures).toBe(2);
+  });
+
+  it('a synchronous throw in the operation counts as a failed call', async () => {
+    const clock = createFakeClock();
+    const { hanging } = hangingTier();
+    const slot = createRemoteTier(hanging, { owned: false, clock, commandTimeout: 100, failureThreshold: 10, resetTimeout: 1000, onError() {}, onDown() {}, onUp() {} });
+    expect(
+      await slot.call(() => {
+        throw new Error('boom');
+      }),
+    ).toEqual({ ok: false });
+    expect(slot.breaker.failures).toBe(1);
+  });
+});
+
+describe('tag stamps and hooks', () => {
+  it('an entry written after the newest stamp skips the per-tag checks; older ones are still refused', () => {
+    const clock = createFakeClock();
+    const stamps = createTagStamps(clock, 2);
+    const entry = (createdAt: number, tags: string[]) => ({ value: 1, createdAt, expiresAt: Infinity, staleUntil: Infinity, tags });
+    stamps.remember('a', 100);
+    stamps.remember('b', 200);
+    stamps.remember('c', 300); // 'a' is forgotten (bound 2), the newest stamp stays 300
+    expect(stamps.isValid(entry(150, ['b']))).toBe(false);
+    expect(stamps.isValid(entry(250, ['b']))).toBe(true);
+    expect(stamps.isValid(entry(300, ['c']))).toBe(false);
+    expect(stamps.isValid(entry(301, ['c', 'b']))).toBe(true);
+    expect(stamps.isValid(entry(50, []))).toBe(true);
+  });
+
+  it('counts handlers per event, so events nobody handles are not built', () => {
+    const hooks = createHookRegistry(() => {});
+    const seen: string[] = [];
+    expect(hooks.has('access')).toBe(false);
+    const remove = hooks.add({ access: (event) => void seen.push(event.key) });
+    hooks.add({ load: () => {} });
+    expect(hooks.has('access')).toBe(true);
+    expect(hooks.listening.tierAccess).toBe(0);
+    hooks.emit('access', { key: 'k', hit: true, tier: 'l1' });
+    remove();
+    remove();
+    expect(hooks.listening.access).toBe(0);
+    expect(hooks.has('load')).toBe(true);
+    hooks.emit('access', { key: 'k2', hit: true, tier: 'l1' });
+    expect(seen).toEqual(['k']);
   });
 });

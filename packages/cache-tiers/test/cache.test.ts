@@ -239,6 +239,27 @@ describe('tiers', () => {
     expect(analytics.tiers.l2).toMatchObject({ hits: 0, misses: 1, errors: 0, available: true });
   });
 
+  it('counts L1 hits without any hook, samples L1 latency, and stops emitting hit events once unsubscribed', async () => {
+    const cache = track(createCache({ namespace: namespace() }));
+    await cache.set('fast', { n: 1 });
+    const hits: string[] = [];
+    const onHit = (key: string) => void hits.push(key);
+    cache.on('hit', onHit);
+    expect(await cache.getOrSet('fast', async () => ({ n: 2 }))).toEqual({ n: 1 });
+    cache.off('hit', onHit);
+    for (let index = 0; index < 200; index++) await cache.getOrSet('fast', async () => ({ n: 2 }));
+    expect(await cache.get('fast')).toEqual({ n: 1 });
+    expect(hits).toEqual(['fast']);
+    const analytics = cache.getAnalytics();
+    expect(analytics).toMatchObject({ hits: 202, misses: 0 });
+    expect(analytics.tiers.l1).toMatchObject({ hits: 202, misses: 0 });
+    expect(analytics.tiers.l1!.latencyAvgMs).toBeGreaterThan(0); // 202 reads include sampled ones (1 in 64)
+    cache.on('miss', (key) => void hits.push(`miss:${key}`));
+    cache.removeAllListeners('miss');
+    expect(await cache.get('absent')).toBeUndefined();
+    expect(hits).toEqual(['fast']);
+  });
+
   it('keeps L1 values in the shape L2 returns (a serialised copy)', async () => {
     const cache = track(createCache({ namespace: namespace(), l2: { redis: redisUrl() } }));
     const value = { at: new Date('2026-01-01T00:00:00Z'), list: [1] };

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { redisUrl, testSchema, type TestSchema } from '@wai/test-services';
 import { runCacheStoreConformance, runTierConformance } from '../src/testing.js';
 import { createCache } from '../src/cache.js';
-import { createMemoryTier } from '../src/l1/memory-tier.js';
+import { createMemoryTier } from '../src/l1/index.js';
 import { createRedisTier } from '../src/l2/index.js';
 import { createPostgresTier, createSqliteTier } from '../src/l3/index.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { WaiError } from '@wai/metrics-core';
 import { LRUCache } from 'lru-cache';
-import { createMemoryTier, type EvictionReason } from '../src/l1/memory-tier.js';
+import { createMemoryTier, type EvictionReason } from '../src/l1/index.js';
 import type { CacheEntry } from '../src/tier.js';
 
 const START = 1_700_000_000_000;

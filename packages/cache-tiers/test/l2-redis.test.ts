@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix, redisUrl } from '@wai/test-services';
 import { createRedisTier } from '../src/l2/index.js';
+import { SCRIPTS } from '../src/l2/redis-scripts.js';
 
 const admin = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
 const namespace = `l2-${process.pid}-${Date.now()}`;
@@ -49,6 +50,38 @@ describe('L2 Redis tier', () => {
     expect(await tier.acquireLease('job', 'b', 1000)).toBe(false);
     await tier.releaseLease('job', 'a');
     expect(await tier.acquireLease('job', 'b', 1000)).toBe(true);
+    await tier.close();
+  });
+
+  it('reads with a plain HGET; a tagged entry is checked against the stamps and dropped only if not rewritten', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace });
+    const old = { ...entry('old', ['t1', 't2']), createdAt: Date.now() - 10 };
+    await tier.set('tagged', old);
+    await tier.set('untagged', entry('plain'));
+    expect((await tier.get('tagged'))?.value).toBe('old');
+    await tier.setTagInvalidation('t2', Date.now() - 5);
+    expect(await tier.get('tagged')).toBeUndefined();
+    expect(await admin.exists(`{${namespace}}:e:tagged`)).toBe(0);
+    expect((await tier.get('untagged'))?.value).toBe('plain');
+    // Written after the stamp: valid. An invalidated read never deletes a newer rewrite (compare-and-delete).
+    const newer = { ...entry('new', ['t2']), createdAt: Date.now() + 1 };
+    await tier.set('tagged', newer);
+    expect((await tier.get('tagged'))?.value).toBe('new');
+    await tier.set('raced', newer);
+    // A stale reader's createdAt no longer matches the stored one, so the delete is refused.
+    expect(await admin.eval(SCRIPTS.waiDeleteIfCreated.lua, 1, `{${namespace}}:e:raced`, String(old.createdAt))).toBe(0);
+    expect(await admin.exists(`{${namespace}}:e:raced`)).toBe(1);
+    await tier.close();
+  });
+
+  it('sends scripts as EVALSHA and reloads them after SCRIPT FLUSH (NOSCRIPT)', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace });
+    await tier.set('s1', entry(1, ['a']));
+    await admin.script('FLUSH');
+    await tier.set('s2', entry(2, ['a']));
+    await tier.setTagInvalidation('never-used', Date.now());
+    expect((await tier.get('s2'))?.value).toBe(2);
+    expect(await tier.deleteByTag('a')).toBe(2);
     await tier.close();
   });
 

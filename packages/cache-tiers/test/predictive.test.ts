@@ -69,6 +69,28 @@ describe('predictivePreloading', () => {
     expect(withPrediction.hitRate).toBeGreaterThan(without.hitRate + 0.4);
   });
 
+  it("createCache's `prediction` option (the guide's name) installs it", async () => {
+    const hitsWith = async (prediction: { enabled: boolean; modelUpdateInterval?: number }) => {
+      const clock = createFakeClock();
+      const cache = createCache({ clock, prediction });
+      let hits = 0;
+      cache.addHook({ access: (event) => void (event.hit && hits++) });
+      for (let round = 0; round < 4; round++) {
+        for (const key of ['a', 'b', 'c']) {
+          await cache.getOrSet(key, async () => key, { ttl: 1, predictive: true });
+          await new Promise((resolve) => setTimeout(resolve, 5)); // let a prefetch finish
+        }
+        clock.advance(2000); // everything expires between rounds
+      }
+      await cache.close();
+      return hits;
+    };
+    // Without prediction every read misses (TTL 1 s, 2 s between rounds); with it, once a → b → c is learnt,
+    // reading a prefetches b, and b prefetches c.
+    expect(await hitsWith({ enabled: false })).toBe(0);
+    expect(await hitsWith({ enabled: true, modelUpdateInterval: 60_000 })).toBeGreaterThanOrEqual(4);
+  });
+
   it('is switched by CACHE_PREDICTIVE_WARMING and rejects a malformed value', () => {
     expect(predictivePreloading({ env: { CACHE_PREDICTIVE_WARMING: 'false' } }).enabled).toBe(false);
     expect(predictivePreloading({ env: { CACHE_PREDICTIVE_WARMING: 'true' } }).enabled).toBe(true);

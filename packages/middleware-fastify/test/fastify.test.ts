@@ -1,3 +1,5 @@
+import { Agent, get as httpGet } from 'node:http';
+import type { Socket } from 'node:net';
 import { createMemoryCacheStore, createPerformanceMonitor, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { testRedis } from '@wai/test-services';
@@ -62,6 +64,41 @@ describe('timing', () => {
     expect(endpoint(monitor, UNMATCHED_ROUTE, 'DELETE')?.count).toBe(1);
     expect(endpoint(monitor, '/api/boom')?.errors).toBeGreaterThanOrEqual(1);
     expect(monitor.getCurrentMetrics().endpoints.some((stats) => stats.route.includes('42'))).toBe(false);
+  });
+
+  it('counts aborts per keep-alive connection without counting completed requests on it as aborted', async () => {
+    const monitor = monitorForTest();
+    let hangStarted = false;
+    const app = await appWith({ monitor }, (instance) => {
+      instance.get('/fast', async () => ({ ok: true }));
+      instance.get('/hang', (_request, reply) => {
+        hangStarted = true;
+        setTimeout(() => reply.send({ late: true }), 1000);
+      });
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    const get = (path: string) =>
+      new Promise<{ status: number; socket: Socket }>((resolve, reject) => {
+        const req = httpGet({ host: '127.0.0.1', port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket as Socket }));
+        });
+        req.on('error', reject);
+      });
+    const first = await get('/fast');
+    const second = await get('/fast');
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.socket).toBe(first.socket);
+    // A request in flight on the same connection when it closes is the one abort.
+    const hanging = httpGet({ host: '127.0.0.1', port, path: '/hang', agent });
+    hanging.on('error', () => undefined);
+    await eventually(() => hangStarted);
+    hanging.destroy();
+    await eventually(() => (endpoint(monitor, '/hang')?.aborted ?? 0) === 1);
+    expect(endpoint(monitor, '/fast')).toMatchObject({ count: 2, aborted: 0 });
   });
 
   it('labels routes of encapsulated, prefixed plugins with the full template', async () => {

@@ -24,7 +24,7 @@ describe('Redis outage under load', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    const env = { REDIS_URL: redis.url, CACHE_NAMESPACE: 'outage', RATE_LIMIT_MAX: '1000000', RATE_LIMIT_WRITE_MAX: '1000000' };
+    const env = { REDIS_URL: redis.url, CACHE_NAMESPACE: 'outage', RATE_LIMIT_MAX: '1000000', RATE_LIMIT_WRITE_MAX: '1000000', CACHE_L1_MAX_SIZE: '2000' };
     a = await startServer({ dataDir, env });
     b = await startServer({ dataDir, env });
   });

@@ -22,7 +22,7 @@ describe('SQL tier outage under load', () => {
     admin = new pg.Client({ connectionString: schema.connectionString });
     await admin.connect();
     const l3Url = `${schema.connectionString}&application_name=${applicationName}`;
-    server = await startServer({ env: { CACHE_L3_URL: l3Url, RATE_LIMIT_MAX: '1000000', RATE_LIMIT_WRITE_MAX: '1000000' } });
+    server = await startServer({ env: { CACHE_L3_URL: l3Url, RATE_LIMIT_MAX: '1000000', RATE_LIMIT_WRITE_MAX: '1000000', CACHE_L1_MAX_SIZE: '2000' } });
   });
 
   afterAll(async () => {

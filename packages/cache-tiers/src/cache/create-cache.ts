@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ConfigError, TimeoutError, ValidationError, silentLogger, systemClock, type CacheAnalytics, type TimerHandle } from '@wai/metrics-core';
-import { createMemoryTier } from '../l1/memory-tier.js';
+import { createMemoryTier } from '../l1/index.js';
 import { createRedisTier, type RedisTier } from '../l2/redis-tier.js';
 import { assertValidNamespace } from '../l2/redis-keys.js';
 import { createSqlTier, type SqlTierOptions } from '../l3/index.js';
@@ -16,10 +16,12 @@ import { createBasicStats } from './basic-stats.js';
 import { createHookRegistry, type CachePluginHandle } from './hooks.js';
 import { createLoaderRegistry } from './loader-registry.js';
 import { createWarmingManager } from '../warming/warming-manager.js';
+import { predictivePreloading, type PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
 import type { CacheOptions, L1Options, L2Options } from './options.js';
 import type { PendingOperation } from './pending-queue.js';
 import { createRemoteTier, type RemoteTier } from './remote-tier.js';
 import { createTagStamps } from './tag-stamps.js';
+import { createCoarseNow } from './coarse-now.js';
 import { createLoadTokens, type LoadToken } from './load-tokens.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
 import type { Cache, CacheEvents, ComposedTier, GetOrSetOptions, Loader, SetOptions } from './types.js';
@@ -210,13 +212,15 @@ export function createCache(options: CacheOptions = {}): Cache {
   // L1_LATENCY_SAMPLE (two clock readings would cost as much as the read itself), tag stamps checked only for
   // tagged entries and only past the newest stamp, hook events built only when a hook handles them.
   const l1Counters = stats.tier(l1?.name ?? 'l1');
+  const coarseNow = createCoarseNow(clock, 1);
   const accessCounters = stats.access;
   let l1Reads = 0;
 
-  function readL1(tier: SyncCacheTier, key: string): CacheEntry | undefined {
-    const timed = hooks.has('tierAccess') || (++l1Reads & (L1_LATENCY_SAMPLE - 1)) === 0;
+  /** L1 read with its accounting; `now` is the caller's clock reading (one per call on the hot path). */
+  function readL1(tier: SyncCacheTier, key: string, now: number): CacheEntry | undefined {
+    const timed = hooks.listening.tierAccess > 0 || (++l1Reads & (L1_LATENCY_SAMPLE - 1)) === 0;
     const started = timed ? clock.monotonic() : 0;
-    let entry = tier.getSync(key);
+    let entry = tier.getSync(key, now);
     if (entry !== undefined && entry.tags.length > 0 && !stamps.isValid(entry)) {
       tier.deleteSync(key);
       entry = undefined;
@@ -227,7 +231,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       const latencyMs = clock.monotonic() - started;
       l1Counters.latencyTotal += latencyMs;
       l1Counters.latencySamples++;
-      if (hooks.has('tierAccess')) hooks.emit('tierAccess', { tier: tier.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= clock.now(), latencyMs });
+      if (hooks.listening.tierAccess > 0) hooks.emit('tierAccess', { tier: tier.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= now, latencyMs });
     }
     return entry;
   }
@@ -236,9 +240,10 @@ export function createCache(options: CacheOptions = {}): Cache {
   async function lookup(key: string, skipL1 = false, backfillHits = true): Promise<Found | undefined> {
     let stale: Found | undefined;
     if (!skipL1 && l1) {
-      const entry = readL1(l1, key);
+      const now = coarseNow();
+      const entry = readL1(l1, key, now);
       if (entry) {
-        if (entry.expiresAt > clock.now()) return { entry, level: -1, tier: l1.name };
+        if (entry.expiresAt > now) return { entry, level: -1, tier: l1.name };
         stale = { entry, level: -1, tier: l1.name };
       }
     }
@@ -529,15 +534,24 @@ export function createCache(options: CacheOptions = {}): Cache {
     await slot.call((tier) => (tier as RedisTier).publish(leaseChannel!, key));
   }
 
+  // 'hit' / 'miss' listeners counted as they come and go, so the hot path reads a number, not listenerCount().
+  let hitListeners = 0;
+  let missListeners = 0;
+  const countListeners = (event: string | symbol, delta: number) => {
+    if (event === 'hit') hitListeners += delta;
+    else if (event === 'miss') missListeners += delta;
+  };
+  (emitter as EventEmitter).on('newListener', (event: string | symbol) => countListeners(event, 1));
+  (emitter as EventEmitter).on('removeListener', (event: string | symbol) => countListeners(event, -1));
   const hit = (key: string, tier: TierName) => {
     accessCounters.hits++;
-    if (hooks.has('access')) hooks.emit('access', { key, hit: true, tier });
-    if (emitter.listenerCount('hit') > 0) emitter.emit('hit', key, tier);
+    if (hooks.listening.access > 0) hooks.emit('access', { key, hit: true, tier });
+    if (hitListeners > 0) emitter.emit('hit', key, tier);
   };
   const miss = (key: string) => {
     accessCounters.misses++;
     if (hooks.has('access')) hooks.emit('access', { key, hit: false, tier: undefined });
-    if (emitter.listenerCount('miss') > 0) emitter.emit('miss', key);
+    if (missListeners > 0) emitter.emit('miss', key);
   };
 
   // ── the public object ──────────────────────────────────────────────────────────────────────────────────
@@ -566,8 +580,9 @@ export function createCache(options: CacheOptions = {}): Cache {
       assertValidKey(key);
       assertOpen();
       if (l1) {
-        const entry = readL1(l1, key);
-        if (entry !== undefined && entry.expiresAt > clock.now()) {
+        const now = coarseNow();
+        const entry = readL1(l1, key, now);
+        if (entry !== undefined && entry.expiresAt > now) {
           hit(key, l1.name);
           return entry.value as T;
         }
@@ -604,8 +619,9 @@ export function createCache(options: CacheOptions = {}): Cache {
       if (callOptions?.predictive || options.rememberLoaders) loaders.remember(key, loader as (context: { key: string }) => unknown);
       if (l1) {
         // Fast path: a fresh L1 hit answers here, with no further promise, lookup or event object.
-        const entry = readL1(l1, key);
-        if (entry !== undefined && entry.expiresAt > clock.now()) {
+        const now = coarseNow();
+        const entry = readL1(l1, key, now);
+        if (entry !== undefined && entry.expiresAt > now) {
           hit(key, l1.name);
           return entry.value as T;
         }
@@ -702,11 +718,17 @@ export function createCache(options: CacheOptions = {}): Cache {
     },
   });
 
-  for (const plugin of options.plugins ?? []) {
+  const predictionPlugin = options.prediction ? [predictivePreloading(withoutModelUpdateInterval(options.prediction))] : [];
+  for (const plugin of [...predictionPlugin, ...(options.plugins ?? [])]) {
     const handle = plugin(cache as Cache);
     if (handle) plugins.push(handle);
   }
   return cache as Cache;
+}
+
+function withoutModelUpdateInterval(options: NonNullable<CacheOptions['prediction']>): PredictivePreloadingOptions {
+  const { modelUpdateInterval: _unused, ...rest } = options;
+  return rest;
 }
 
 function isTier(value: unknown): value is CacheTier {

@@ -41,6 +41,8 @@ export interface HookRegistry {
   emit<E extends keyof CacheHookEvents>(event: E, payload: CacheHookEvents[E]): void;
   /** True when some hook handles `event`: hot paths check this before building the event object. */
   has(event: keyof CacheHookEvents): boolean;
+  /** Handlers per event (read-only view), for the hottest checks. */
+  readonly listening: Readonly<Record<keyof CacheHookEvents, number>>;
   readonly size: number;
 }
 
@@ -75,6 +77,7 @@ export function createHookRegistry(onHookError: (error: unknown) => void): HookR
       }
     },
     has: (event) => listening[event] > 0,
+    listening,
     get size() {
       return hooks.size;
     },

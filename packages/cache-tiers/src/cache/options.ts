@@ -1,8 +1,9 @@
 import type { Clock, Logger } from '@wai/metrics-core';
-import type { MemoryTierOptions } from '../l1/memory-tier.js';
+import type { MemoryTierOptions } from '../l1/index.js';
 import type { RedisTierOptions } from '../l2/redis-tier.js';
 import type { SqlTierOptions } from '../l3/index.js';
 import type { Serializer } from '../serializer.js';
+import type { PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
 import type { CacheTier, SyncCacheTier } from '../tier.js';
 import type { CacheHook, CachePluginHandle } from './hooks.js';
 import type { Cache } from './types.js';
@@ -79,6 +80,14 @@ export interface CacheOptions {
   maxTagStamps?: number;
   /** Cache warming: run every enabled strategy each `intervalMs` (0 = only on `warm()`). @default { intervalMs: 0 } */
   warming?: { intervalMs?: number };
+  /**
+   * The guide's `prediction` settings: when given, predictive preloading is installed as a plugin (the same as
+   * `plugins: [predictivePreloading(prediction)]`); `enabled` falls back to `CACHE_PREDICTIVE_WARMING`, then on.
+   * `modelUpdateInterval` is accepted for the guide's configs but has no effect: the successor model learns
+   * online, on every access. Keys take part when read with `getOrSet(…, { predictive: true })`.
+   * @default undefined (no preloading)
+   */
+  prediction?: PredictivePreloadingOptions & { modelUpdateInterval?: number };
   /** Hooks registered at creation (same as `cache.addHook`). */
   hooks?: CacheHook[];
   /** Plugins (analytics collectors, warming, prediction) called once with the cache. */

@@ -154,18 +154,6 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
     stop() {
       stopped = true;
       stopProbe();
-      // In-flight calls still settle (or time out) through their own promises; only the shared timer goes.
-      deadlineTimer?.cancel();
-      deadlineTimer = undefined;
-      for (let index = head; index < queue.length; index++) {
-        const call = queue[index]!;
-        if (!call.settled) {
-          call.settled = true;
-          call.timeOut();
-        }
-      }
-      queue.length = 0;
-      head = 0;
     },
   };
   return remote;

@@ -321,7 +321,7 @@ export function createMemoryTier(options: MemoryTierOptions = {}): MemoryTier {
     }
   };
 
-  const getSync = (key: string): CacheEntry | undefined => {
+  const getSync = (key: string, now?: number): CacheEntry | undefined => {
     const node = index.get(key);
     if (node === undefined) {
       if (sketch !== undefined && typeof key === 'string') {
@@ -330,7 +330,7 @@ export function createMemoryTier(options: MemoryTierOptions = {}): MemoryTier {
       return undefined;
     }
     const entry = node.entry;
-    if (entry.staleUntil !== Infinity && entry.staleUntil <= clock.now()) {
+    if (entry.staleUntil !== Infinity && entry.staleUntil <= (now ?? clock.now())) {
       remove(node, 'expired');
       return undefined;
     }

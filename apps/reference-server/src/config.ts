@@ -49,7 +49,7 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /**
    * `CACHE_COMMAND_TIMEOUT_MS` — longest an L2/L3 call may take before the cache treats it as failed and falls
-   * through (a slow tier must not hold requests). @default 100
+   * through (a slow tier must not hold requests). @default 30
    */
   cacheCommandTimeoutMs: number;
   /** `BODY_LIMIT` — largest accepted request body in bytes (larger → 413). @default 65536 */
@@ -133,7 +133,7 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
     responseCacheTTL: integer(env, 'RESPONSE_CACHE_TTL', 60, 1, 86_400),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    cacheCommandTimeoutMs: integer(env, 'CACHE_COMMAND_TIMEOUT_MS', 100, 10, 60_000),
+    cacheCommandTimeoutMs: integer(env, 'CACHE_COMMAND_TIMEOUT_MS', 30, 5, 60_000),
     bodyLimit: integer(env, 'BODY_LIMIT', 65_536, 1024, 10 * 1024 * 1024),
   };
 }

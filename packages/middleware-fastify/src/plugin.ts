@@ -95,27 +95,28 @@ function abortState(state: RequestState): void {
  * Requests in flight per connection. A client that gives up closes its socket, so one `close` listener per
  * connection sees every abort: cheaper than Fastify's `onRequestAbort`, which adds a listener and a closure to
  * every request (keep-alive connections carry many requests). A Set, because pipelined HTTP/1.1 requests can
- * share a connection while in flight.
+ * share a connection while in flight. It lives on the socket (written once per connection, like Fastify's own
+ * `socket._meta`), so a request pays one property read.
  */
-const openRequests = new WeakMap<object, Set<RequestState>>();
+const OPEN = Symbol('wai-open-requests');
+type WatchedSocket = FastifyRequest['raw']['socket'] & { [OPEN]?: Set<RequestState> };
 
-function abortOpen(this: object): void {
-  const open = openRequests.get(this);
+function abortOpen(this: WatchedSocket): void {
+  const open = this[OPEN];
   if (open === undefined) return;
-  openRequests.delete(this);
   for (const state of open) abortState(state);
   open.clear();
 }
 
 function watchAbort(request: FastifyRequest, state: RequestState): void {
-  const socket = request.raw.socket as FastifyRequest['raw']['socket'] | null;
+  const socket = request.raw.socket as WatchedSocket | null;
   if (!socket) return;
-  let open = openRequests.get(socket);
+  let open = socket[OPEN];
   if (open === undefined) {
     // Already closed: no 'close' will come (Fastify's own per-request listener would not fire either).
     if (socket.destroyed) return;
     open = new Set();
-    openRequests.set(socket, open);
+    socket[OPEN] = open;
     socket.once('close', abortOpen);
   }
   open.add(state);

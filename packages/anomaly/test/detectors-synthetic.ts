@@ -1,13 +1,8 @@
+import { mulberry32 } from '@wai/test-services';
+
 /** Deterministic synthetic series for the detector tests (mulberry32 PRNG + Box–Muller Gaussian noise). */
 export function createRandom(seed: number): { uniform: () => number; gaussian: () => number } {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, gaussian };
 }

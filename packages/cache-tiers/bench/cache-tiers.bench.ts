@@ -6,14 +6,13 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import QuickLRU from 'quick-lru';
 import { Bench } from 'tinybench';
+import { round, writeBenchResult, type BenchRow as Row } from '@wai/test-services/bench';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCache } from '../src/cache.js';
 import { createMemoryTier } from '../src/l1/index.js';
@@ -21,8 +20,6 @@ import { predictivePreloading } from '../src/predictive/predictive-preloading.js
 import { createContestant, VERSIONS, type Contestant, type ContestantName } from './contestants.js';
 import { hitRatio, mulberry32, slidingWindowTrace, stackDistanceTrace, withScan, zipfTrace } from './traces.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const RESULTS = join(here, '../../../bench/results/cache-tiers.json');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = randomBytes(4).toString('hex');
 const PREFIX = `waibench_${RUN}`;
@@ -33,22 +30,9 @@ const rowsArgument = process.argv.find((argument) => argument.startsWith('--rows
 const selectedRows = rowsArgument ? new Set(rowsArgument.split(',').map((row) => Number(row.trim()))) : undefined;
 const runs = (row: number) => selectedRows === undefined || selectedRows.has(row);
 
-interface Row {
-  name: string;
-  unit: string;
-  ours: number;
-  ours_p99?: number;
-  p99_unit?: string;
-  baseline: { name: string; value: number };
-  competitors?: Array<{ name: string; value: number; p99?: number }>;
-  ratio: number;
-  target: string;
-  met: boolean;
-  note?: string;
-}
 
+const here = dirname(fileURLToPath(import.meta.url));
 const rows: Row[] = [];
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 const log = (message: string) => console.log(`[bench] ${message}`);
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -410,9 +394,7 @@ async function main(): Promise<void> {
     log('partial run (--rows): results file not written');
     return;
   }
-  const report = { package: '@wai/cache-tiers', date: new Date().toISOString(), node: process.version, cpus: cpus().length, rows };
-  mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  const RESULTS = writeBenchResult('cache-tiers.json', '@wai/cache-tiers', rows);
   for (const row of rows) log(`${row.met ? 'met ' : 'MISS'} ${row.name}: ${row.ours} ${row.unit} vs ${row.baseline.name} ${row.baseline.value}`);
   log(`wrote ${RESULTS}`);
 }

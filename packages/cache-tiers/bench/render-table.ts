@@ -2,18 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-interface Row {
-  name: string;
-  unit: string;
-  ours: number;
-  ours_p99?: number;
-  p99_unit?: string;
-  baseline: { name: string; value: number };
-  competitors?: Array<{ name: string; value: number; p99?: number }>;
-  target: string;
-  met: boolean;
-}
+import type { BenchRow as Row } from '@wai/test-services/bench';
 
 const file = join(dirname(fileURLToPath(import.meta.url)), '../../../bench/results/cache-tiers.json');
 const report = JSON.parse(readFileSync(file, 'utf8')) as { date: string; node: string; cpus: number; rows: Row[] };

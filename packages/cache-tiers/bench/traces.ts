@@ -2,16 +2,9 @@
  * Deterministic key traces for hit-ratio measurements (generated up front, outside any timed loop).
  * Zipf sampling inverts a precomputed CDF; the PRNG is mulberry32 so every run sees the same trace.
  */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@wai/test-services/bench';
+
+export { mulberry32 };
 
 /** `length` key ids drawn from Zipf(`skew`) over `universe` keys (rank 1 most popular). */
 export function zipfTrace(length: number, universe: number, skew: number, seed = 1): Uint32Array {

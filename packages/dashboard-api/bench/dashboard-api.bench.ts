@@ -6,36 +6,18 @@
  *   client has it, and bytes, against serialising the frame once per client.
  * Run: `pnpm --filter @wai/dashboard-api bench`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { Bench } from 'tinybench';
 import { WebSocket } from 'ws';
+import { median, percentile, round, writeBenchResult, type BenchRow as Row } from '@wai/test-services/bench';
 import { createPerformanceMonitor, type CacheAnalytics } from '@wai/metrics-core';
 import { buildLiveFrame, dashboardApi } from '../src/index.js';
 
 const ROUTES = 2000;
 const CLIENTS = 500;
 const TOKEN = 'bench-token';
-const resultsPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results/dashboard-api.json');
 
-interface Row {
-  name: string;
-  unit: string;
-  ours: number;
-  ours_p99?: number;
-  baseline: { name: string; value: number };
-  ratio: number;
-  target: string;
-  met: boolean;
-  note?: string;
-}
-
-const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
+const p99 = (values: readonly number[]) => percentile(values, 0.99);
 
 function latency(bench: Bench, name: string): { p50: number; p99: number } {
   const task = bench.getTask(name);
@@ -185,8 +167,6 @@ const rows: Row[] = [
 ];
 rows[4]!.ratio = round(rows[4]!.ours / rows[4]!.baseline.value);
 
-const output = { package: '@wai/dashboard-api', date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), rows };
-mkdirSync(dirname(resultsPath), { recursive: true });
-writeFileSync(resultsPath, `${JSON.stringify(output, null, 2)}\n`);
+const resultsPath = writeBenchResult('dashboard-api.json', '@wai/dashboard-api', rows);
 console.table(rows.map(({ name, unit, ours, baseline, ratio, met }) => ({ name, unit, ours, baseline: baseline.value, ratio, met })));
 console.log(`wrote ${resultsPath}`);

@@ -3,34 +3,15 @@
  * Run with `pnpm --filter @wai/metrics-core bench` (type-checks by building first; tsx runs the sources).
  * Writes /work/main/bench/results/metrics-core.json (repo-root `bench/results/metrics-core.json`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import client from 'prom-client';
+import { median, round, writeBenchResult, type BenchRow as Row } from '@wai/test-services/bench';
 import { createFakeClock } from '../src/testing.js';
 import { createPerformanceMonitor, QuantileSketch } from '../src/index.js';
 import { logNormalSamples as logNormal, seededRandom } from '../test/random.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsFile = resolve(here, '../../../bench/results/metrics-core.json');
 const PROM_CLIENT = 'prom-client 15.1.3';
 const BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 const LABELS = ['http_route', 'http_request_method', 'http_response_status_code'] as const;
-
-interface Row {
-  name: string;
-  unit: string;
-  ours: number;
-  ours_p99?: number;
-  baseline: { name: string; value: number };
-  ratio: number;
-  target: string;
-  met: boolean;
-  note?: string;
-}
-
-const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 // ── 1. cost of recording one request ─────────────────────────────────────────────────────────────────────
 interface Combo {
@@ -241,7 +222,6 @@ async function exposition(): Promise<Row> {
     }
     if (text.length === 0 || theirs.length === 0) throw new Error('empty exposition');
   }
-  const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   const stats = { ours: { median: median(oursMs) * 1e6 }, prom: { median: median(promMs) * 1e6 } };
   const ours = stats.ours!.median / 1e6;
   const prom = stats.prom!.median / 1e6;
@@ -259,8 +239,6 @@ rows.push(...(await recordingCost()));
 rows.push(await quantileAccuracy());
 rows.push(...memoryRows);
 rows.push(await exposition());
-const result = { package: '@wai/metrics-core', date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), rows };
-mkdirSync(dirname(resultsFile), { recursive: true });
-writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
+const resultsFile = writeBenchResult('metrics-core.json', '@wai/metrics-core', rows);
 console.table(rows.map((row) => ({ name: row.name, unit: row.unit, ours: row.ours, baseline: row.baseline.value, ratio: row.ratio, met: row.met })));
 console.log(`written ${resultsFile}`);

@@ -1,14 +1,6 @@
-/** A seeded PRNG (mulberry32) so accuracy tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seededRandom } from '@wai/test-services/bench';
+
+export { seededRandom };
 
 /** Log-normal samples (Box–Muller): latencies are roughly log-normal. Median e^mu ms. */
 export function logNormalSamples(count: number, mu: number, sigma: number, seed = 42): Float64Array {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 
 export { freePort } from './ports.js';
+export { mulberry32 } from './random.js';
 export { startRedisServer, startRedisCluster, hasRedisServer, type RedisServerHandle, type RedisClusterHandle } from './redis-server.js';
 
 /**

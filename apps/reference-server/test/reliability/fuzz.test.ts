@@ -1,5 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '@wai/test-services';
 import { request, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 interface FuzzCase {
@@ -24,18 +25,6 @@ const INVALID_VALUES: Record<string, unknown[]> = {
   registrations: [-1, 'x', 1.5, null, {}],
   tags: ['x', [1], [''], ['a', 'a'], Array.from({ length: 21 }, (_, i) => `t${i}`), null, ['x'.repeat(41)]],
 };
-
-/** A deterministic PRNG (mulberry32) so a failing case can be reproduced from the seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every case is malformed: a correct server answers each with a 4xx. */
 function generators(next: () => number): Array<() => FuzzCase> {
@@ -158,7 +147,8 @@ describe('fuzz: 5,000 malformed requests over every route', () => {
     expect(before.status).toBe(200);
 
     const seed = Number(process.env.FUZZ_SEED ?? 20261126);
-    const next = random(seed);
+    // Seeded (mulberry32) so a failing case can be reproduced from the seed.
+    const next = mulberry32(seed);
     const cases = generators(next);
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const statuses = new Map<number, number>();

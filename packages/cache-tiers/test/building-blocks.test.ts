@@ -135,6 +135,20 @@ describe('remote tier calls', () => {
     expect(slot.breaker.failures).toBe(2);
   });
 
+  it('lets settled calls go at once: only unanswered calls are held until their deadline', async () => {
+    const clock = createFakeClock();
+    const { hanging, releases } = hangingTier();
+    const slot = createRemoteTier(hanging, { owned: false, clock, commandTimeout: 100, failureThreshold: 10, resetTimeout: 1000, onError() {}, onDown() {}, onUp() {} });
+    const slow = slot.call((tier) => tier.get('slow'));
+    await Promise.all(Array.from({ length: 1000 }, (_, index) => slot.call(async () => index)));
+    expect(slot.inFlight).toBe(1);
+    releases[0]!();
+    expect(await slow).toEqual({ ok: true, value: undefined });
+    expect(slot.inFlight).toBe(0);
+    clock.advance(100); // the shared timer fires with nothing left to time out
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('a synchronous throw in the operation counts as a failed call', async () => {
     const clock = createFakeClock();
     const { hanging } = hangingTier();

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { CacheStore, CacheStatsSource } from '@wai/metrics-core';
 import { redisUrl } from '@wai/test-services';
 import { createCache, type Cache, type CacheHookEvents } from '../src/cache.js';
+import type { CacheEntry, CacheTier } from '../src/tier.js';
 import { createRedisTier } from '../src/l2/index.js';
 import { createSqliteTier } from '../src/l3/index.js';
 import { sleep, testNamespaces } from './helpers.js';
@@ -127,6 +128,33 @@ describe('getOrSet', () => {
     expect(await cache.get('racy-tag')).toBeUndefined();
     expect(await cache.getOrSet('racy-tag', async () => 'fresh', { tags: ['team'] })).toBe('fresh');
     expect(await cache.get('racy-tag')).toBe('fresh');
+  });
+
+  it('a set while the L2 read of a miss is still in flight is not overwritten by the load that follows', async () => {
+    // An L2 whose first read answers only when released, so the set lands between the read and the load.
+    const rows = new Map<string, CacheEntry>();
+    let releaseRead: (() => void) | undefined;
+    const gated: CacheTier = {
+      name: 'l2',
+      get: async (key) => {
+        const seen = rows.get(key); // what the server held when the read arrived
+        if (!releaseRead) await new Promise<void>((resolve) => (releaseRead = resolve));
+        return seen;
+      },
+      set: async (key, entry) => void rows.set(key, entry),
+      delete: async (key) => rows.delete(key),
+      deleteByTag: async () => 0,
+      clear: async () => rows.clear(),
+      close: async () => {},
+    };
+    const cache = track(createCache({ namespace: namespace(), l1: false, l2: gated }));
+    const loaded = cache.getOrSet('raced', async () => 'outdated', { ttl: 60 });
+    await sleep(5);
+    await cache.set('raced', 'newer', { ttl: 60 });
+    releaseRead!();
+    expect(await loaded).toBe('outdated'); // its caller still gets the load's answer…
+    await sleep(5);
+    expect(rows.get('raced')?.value).toBe('newer'); // …but the newer write stays
   });
 
   it('remembers loaders when predictive, bounded, and refresh() reloads', async () => {

@@ -30,15 +30,34 @@ describe('L2 Redis tier', () => {
     await tier.close();
   });
 
-  it('auto-pipelines commands issued in the same tick', async () => {
+  it('sends the reads issued in one tick in one socket write (corked until the next tick)', async () => {
     const tier = createRedisTier({ redis: redisUrl(), namespace });
     await tier.get('warm-up');
     const client = tier.client as Redis;
-    expect(client.options.enableAutoPipelining).toBe(true);
+    expect(client.options.enableAutoPipelining).toBe(false);
+    expect(client.options.commandTimeout).toBe(500);
     await Promise.all(Array.from({ length: 50 }, (_, index) => tier.set(`p${index}`, entry(index))));
+    const stream = client.stream;
     const reads = Promise.all(Array.from({ length: 50 }, (_, index) => tier.get(`p${index}`)));
-    expect(client.autoPipelineQueueSize).toBeGreaterThan(0);
+    // Nothing has reached the socket yet: all 50 commands wait in the corked stream's buffer.
+    expect(stream.writableCorked).toBe(1);
+    expect(stream.writableLength).toBeGreaterThan(50 * `*3\r\n$4\r\nhget\r\n`.length);
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(stream.writableCorked).toBe(0);
     expect((await reads).map((read) => read?.value)).toEqual(Array.from({ length: 50 }, (_, index) => index));
+    await tier.close();
+  });
+
+  it('uses ioredis auto-pipelining instead when asked, and no client timer with commandTimeout: false', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace, enableAutoPipelining: true, commandTimeout: false });
+    await tier.get('warm-up');
+    const client = tier.client as Redis;
+    expect(client.options.commandTimeout).toBeUndefined();
+    await Promise.all(Array.from({ length: 20 }, (_, index) => tier.set(`q${index}`, entry(index))));
+    const reads = Promise.all(Array.from({ length: 20 }, (_, index) => tier.get(`q${index}`)));
+    expect(client.autoPipelineQueueSize).toBeGreaterThan(0);
+    expect(client.stream.writableCorked).toBe(0);
+    expect((await reads).map((read) => read?.value)).toEqual(Array.from({ length: 20 }, (_, index) => index));
     await tier.close();
   });
 

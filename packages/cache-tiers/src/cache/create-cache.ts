@@ -121,7 +121,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     } else {
       const { defaultTTL: _ignored, ...redisOptions } = options.l2 as L2Options;
       redis = createRedisTier({
-        commandTimeout,
+        // The remote tier's deadline bounds every call; a client timer per command would only add cost.
+        commandTimeout: false,
         compressionThreshold,
         serializer,
         clock,
@@ -214,6 +215,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const l1Counters = stats.tier(l1?.name ?? 'l1');
   const coarseNow = createCoarseNow(clock, 1);
   const accessCounters = stats.access;
+  const remoteCounters = remote.map((slot) => stats.tier(slot.name));
   let l1Reads = 0;
 
   /** L1 read with its accounting; `now` is the caller's clock reading (one per call on the hot path). */
@@ -250,7 +252,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     for (let level = 0; level < remote.length; level++) {
       const slot = remote[level]!;
       const started = clock.monotonic();
-      const read = await slot.call((tier) => tier.get(key));
+      const read = await slot.get(key);
       let entry = read.ok ? read.value : undefined;
       if (entry && entry.tags.length > 0 && !(stamps.isValid(entry) && (await validRemotely(entry, slot)))) {
         void slot.call((tier) => tier.delete(key));
@@ -258,7 +260,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       }
       if (read.ok) {
         const latencyMs = clock.monotonic() - started;
-        const counters = stats.tier(slot.name);
+        const counters = remoteCounters[level]!;
         if (entry === undefined) counters.misses++;
         else counters.hits++;
         counters.latencyTotal += latencyMs;
@@ -392,31 +394,62 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   // ── getOrSet ───────────────────────────────────────────────────────────────────────────────────────────
-  const flights = createSingleFlight();
   const refreshes = createSingleFlight();
   const loaders = createLoaderRegistry(options.maxRememberedLoaders ?? 10_000);
   const failedAt = new Map<string, number>();
   const loadTokens = createLoadTokens();
   const beginLoad = (key: string) => loadTokens.begin(key, stamps.nextCreatedAt());
-  const supersedeLoads = (key?: string) => loadTokens.supersede(key);
+  const supersedeLoads = (key?: string) => {
+    loadTokens.supersede(key);
+    if (key === undefined) for (const flight of flights.values()) flight.superseded = true;
+    else {
+      const flight = flights.get(key);
+      if (flight) flight.superseded = true;
+    }
+  };
 
-  async function resolveMiss<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined): Promise<T> {
+  /**
+   * The read-through past L1: one flight per key (in-process single-flight), registered before its first read.
+   * A plain map of flight records rather than `createSingleFlight`: this runs on every L2 hit, and a record plus
+   * one async frame cost less than the three chained promises a generic single-flight needs.
+   */
+  interface Flight {
+    promise: Promise<unknown> | undefined;
+    /**
+     * The flight stands in for a load token until the read misses (a hit needs none): a set/delete/clear of the
+     * key while it reads marks it, and the token taken for the load inherits the mark.
+     */
+    superseded: boolean;
+  }
+  const flights = new Map<string, Flight>();
+
+  async function readThrough<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, flight: Flight): Promise<T> {
+    try {
+      const found = await lookup(key, true);
+      if (found && found.entry.expiresAt > clock.now()) {
+        hit(key, found.tier);
+        return found.entry.value as T;
+      }
+      return await resolveMiss(key, loader, callOptions, flight, found);
+    } finally {
+      if (flights.get(key) === flight) flights.delete(key);
+    }
+  }
+
+  /** Past a read that found nothing fresh: fail-safe, the cross-instance lease, then the load. */
+  async function resolveMiss<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, flight: Flight, found: Found | undefined): Promise<T> {
+    // `createdAt` is taken here, before the loader runs (the data it returns is at least this recent).
     const token = beginLoad(key);
+    if (flight.superseded) token.superseded = true;
     let loading = false;
     try {
-      const value = await resolveMissWith(key, loader, callOptions, token, () => (loading = true));
-      return value;
+      return await resolveMissWith(key, loader, callOptions, token, found, () => (loading = true));
     } finally {
       if (!loading) token.done();
     }
   }
 
-  async function resolveMissWith<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, token: LoadToken, startLoading: () => void): Promise<T> {
-    const found = await lookup(key, true);
-    if (found && found.entry.expiresAt > clock.now()) {
-      hit(key, found.tier);
-      return found.entry.value as T;
-    }
+  async function resolveMissWith<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, token: LoadToken, found: Found | undefined, startLoading: () => void): Promise<T> {
     const stale = found?.entry;
     if (stale) {
       const failed = failedAt.get(key);
@@ -458,7 +491,8 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   async function load<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, stale: CacheEntry | undefined, leaseHeld: boolean, token: LoadToken): Promise<T> {
     const started = clock.monotonic();
-    const { createdAt, done } = token;
+    const { createdAt } = token;
+    const done = () => token.done();
     const loading = Promise.resolve()
       .then(() => loader({ key, stale: stale?.value as T | undefined }))
       .then(
@@ -611,11 +645,17 @@ export function createCache(options: CacheOptions = {}): Cache {
       await store(key, entry, ttl);
     },
 
-    async getOrSet<T>(key: string, loader: Loader<T>, callOptions?: GetOrSetOptions): Promise<T> {
-      assertValidKey(key);
-      assertOpen();
-      if (typeof loader !== 'function') throw new ConfigError('[wai:cache-tiers] getOrSet needs a loader function');
-      validateSetOptions(callOptions);
+    // Not an `async` method: returning the flight's promise from one would wrap it in another promise (two more
+    // microtask hops on every L2 hit). Bad arguments still come back as a rejected promise, never a throw.
+    getOrSet<T>(key: string, loader: Loader<T>, callOptions?: GetOrSetOptions): Promise<T> {
+      try {
+        assertValidKey(key);
+        assertOpen();
+        if (typeof loader !== 'function') throw new ConfigError('[wai:cache-tiers] getOrSet needs a loader function');
+        validateSetOptions(callOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       if (callOptions?.predictive || options.rememberLoaders) loaders.remember(key, loader as (context: { key: string }) => unknown);
       if (l1) {
         // Fast path: a fresh L1 hit answers here, with no further promise, lookup or event object.
@@ -623,12 +663,20 @@ export function createCache(options: CacheOptions = {}): Cache {
         const entry = readL1(l1, key, now);
         if (entry !== undefined && entry.expiresAt > now) {
           hit(key, l1.name);
-          return entry.value as T;
+          return Promise.resolve(entry.value as T);
         }
       }
-      const flight = flights.run(key, () => resolveMiss(key, loader, callOptions));
-      if (flight.shared) hooks.emit('stampedePrevented', { key, scope: 'process' });
-      return flight.promise;
+      const shared = flights.get(key)?.promise;
+      if (shared) {
+        hooks.emit('stampedePrevented', { key, scope: 'process' });
+        return shared as Promise<T>;
+      }
+      // Registered before the read starts; readThrough removes it when it settles (even synchronously).
+      const flight: Flight = { promise: undefined, superseded: false };
+      flights.set(key, flight);
+      const promise = readThrough(key, loader, callOptions, flight);
+      flight.promise = promise;
+      return promise;
     },
 
     async delete(key: string): Promise<boolean> {

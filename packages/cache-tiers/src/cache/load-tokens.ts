@@ -17,28 +17,51 @@ export interface LoadTokens {
   supersede(key?: string): void;
 }
 
+/**
+ * Every L2/L3 read-through takes a token, so it is one object and one map entry: the tokens of a key form a
+ * chain from the map (usually a chain of one; a refresh running beside a read-through makes two).
+ */
+class Token implements LoadToken {
+  superseded = false;
+  next: Token | undefined = undefined;
+  private finished = false;
+  constructor(
+    readonly key: string,
+    readonly createdAt: number,
+    private readonly active: Map<string, Token>,
+  ) {}
+
+  done(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const head = this.active.get(this.key);
+    if (head === this) {
+      if (this.next) this.active.set(this.key, this.next);
+      else this.active.delete(this.key);
+      return;
+    }
+    for (let previous = head; previous !== undefined; previous = previous.next) {
+      if (previous.next === this) {
+        previous.next = this.next;
+        return;
+      }
+    }
+  }
+}
+
 export function createLoadTokens(): LoadTokens {
-  const active = new Map<string, Set<LoadToken>>();
+  const active = new Map<string, Token>();
   return {
     begin(key, createdAt) {
-      let tokens = active.get(key);
-      if (!tokens) active.set(key, (tokens = new Set()));
-      const forKey = tokens;
-      const token: LoadToken = {
-        superseded: false,
-        createdAt,
-        done: () => {
-          forKey.delete(token);
-          if (forKey.size === 0 && active.get(key) === forKey) active.delete(key);
-        },
-      };
-      forKey.add(token);
+      const token = new Token(key, createdAt, active);
+      token.next = active.get(key);
+      active.set(key, token);
       return token;
     },
     supersede(key) {
       if (key === undefined) {
-        for (const tokens of active.values()) for (const token of tokens) token.superseded = true;
-      } else for (const token of active.get(key) ?? []) token.superseded = true;
+        for (const head of active.values()) for (let token: Token | undefined = head; token; token = token.next) token.superseded = true;
+      } else for (let token = active.get(key); token; token = token.next) token.superseded = true;
     },
   };
 }

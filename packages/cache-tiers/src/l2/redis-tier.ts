@@ -22,9 +22,17 @@ export interface RedisTierOptions {
   serializer?: Serializer;
   /** Payloads above this many bytes are deflated; `false` disables. @default 1024 */
   compressionThreshold?: number | false;
-  /** Per-command timeout (ms) for clients this tier opens. @default 500 */
-  commandTimeout?: number;
-  /** ioredis auto-pipelining for clients this tier opens (batches commands issued in one tick). @default true */
+  /**
+   * Per-command timeout (ms) for clients this tier opens; `false` sets none, for when the caller bounds every
+   * call itself (`createCache` does: one shared deadline timer per tier, where ioredis arms a timer per command,
+   * which cost about 20 % of L2-hit throughput). @default 500
+   */
+  commandTimeout?: number | false;
+  /**
+   * ioredis auto-pipelining for clients this tier opens (batches the commands issued in one tick into one write).
+   * Off by default: measured on loopback it cost 10–20 % of throughput at 64 concurrent callers and gained 15 %
+   * only at 512; turn it on for many concurrent callers or a high-latency link. @default false
+   */
   enableAutoPipelining?: boolean;
   /** Lifetime of tag invalidation stamps (ms); keep it above your longest TTL + grace. @default 7 days */
   maxTagAge?: number;
@@ -64,6 +72,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
   const clock = options.clock ?? systemClock;
   const { client, owned } = openClient(options);
   const run = createScriptRunner(client);
+  const coalesce = options.enableAutoPipelining === true || isCluster(client) ? () => {} : writeCoalescer(client);
 
   const masters = (): Redis[] => (isCluster(client) ? client.nodes('master') : [client]);
 
@@ -79,6 +88,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
       // A plain HGET (auto-pipelined), not a script: reads are the hot path. The payload carries the entry's
       // tags and createdAt, so the tag check costs one MGET of the stamps, and only for tagged entries.
       const entryKey = keys.entry(key);
+      coalesce();
       const data = await client.hgetBuffer(entryKey, 'v');
       if (data === null) return undefined;
       const entry = decodeEntry(codec.decode(data));
@@ -101,9 +111,11 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
         return;
       }
       const payload = codec.encode(encodeEntry(entry));
+      coalesce();
       await run(SCRIPTS.waiSet, [entryKey, ...entry.tags.map((tag) => keys.tag(tag))], [payload, ttl, key, JSON.stringify(entry.tags), String(Math.round(entry.createdAt))]);
     },
     async delete(key) {
+      coalesce();
       return (await client.del(keys.entry(key))) > 0;
     },
     async deleteByTag(tag) {
@@ -152,6 +164,28 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
   };
 }
 
+/**
+ * Corks the client's socket until the end of the tick, so the reads issued in one burst (callers woken by the
+ * same reply batch) leave in one `writev` instead of a syscall each — what node-redis does for every command and
+ * ioredis' auto-pipelining does through a Pipeline object per batch (which costs more than it saves at tens of
+ * callers). The socket is uncorked on the next `process.nextTick`, after the current microtasks.
+ */
+function writeCoalescer(client: Redis): () => void {
+  let corked: { cork(): void; uncork(): void } | undefined;
+  const uncork = () => {
+    corked?.uncork();
+    corked = undefined;
+  };
+  return () => {
+    if (corked !== undefined || client.status !== 'ready') return;
+    const stream = (client as { stream?: { cork?(): void; uncork?(): void } }).stream;
+    if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    corked = stream as { cork(): void; uncork(): void };
+    corked.cork();
+    process.nextTick(uncork);
+  };
+}
+
 type ScriptRunner = (script: { lua: string }, keys: readonly string[], args: ReadonlyArray<string | Buffer>) => Promise<unknown>;
 
 /**
@@ -179,20 +213,20 @@ const DOWN_STATUSES = new Set<string>(['reconnecting', 'close', 'end', 'disconne
 function openClient(options: RedisTierOptions): { client: RedisClient; owned: boolean } {
   const source = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (isClient(source)) return { client: source, owned: false };
-  const commandTimeout = options.commandTimeout ?? 500;
-  const enableAutoPipelining = options.enableAutoPipelining ?? true;
+  const commandTimeout = options.commandTimeout === false ? undefined : (options.commandTimeout ?? 500);
+  const enableAutoPipelining = options.enableAutoPipelining ?? false;
   // ioredis 6's constructor types reject `undefined` fields under exactOptionalPropertyTypes; the objects
   // below only ever hold the caller's own options plus ours.
   type ConstructorOptions = Parameters<(options: RedisOptions) => void>[0] & { replyMapping?: never };
   type ClusterConstructorOptions = NonNullable<ConstructorParameters<typeof Cluster>[1]>;
-  const defaults = { commandTimeout, enableAutoPipelining, maxRetriesPerRequest: 1 };
+  const defaults = { ...(commandTimeout === undefined ? {} : { commandTimeout }), enableAutoPipelining, maxRetriesPerRequest: 1 };
   let client: RedisClient;
   if (typeof source === 'string') client = new Redis(source, defaults);
   else if ('cluster' in source) {
     const clusterOptions = {
       enableAutoPipelining,
       ...source.options,
-      redisOptions: { commandTimeout, maxRetriesPerRequest: 1, ...source.options?.redisOptions },
+      redisOptions: { ...(commandTimeout === undefined ? {} : { commandTimeout }), maxRetriesPerRequest: 1, ...source.options?.redisOptions },
     } as ClusterConstructorOptions;
     client = new Cluster(source.cluster, clusterOptions);
   } else client = new Redis({ ...defaults, ...source } as ConstructorOptions);

@@ -21,6 +21,14 @@ const slow: express.RequestHandler = (_req, res) => {
 };
 if (variant === 'slow-cached') app.get('/slow', intelligentCache({ ttl: 600, store: createMemoryCacheStore() }), slow);
 else app.get('/slow', slow);
+// 5 ms of synchronous work (rendering, JSON over a large document…): the CPU-bound counterpart of /slow.
+const busy: express.RequestHandler = (_req, res) => {
+  const until = performance.now() + 5;
+  while (performance.now() < until);
+  res.json({ report: 'busy', items: [1, 2, 3] });
+};
+if (variant === 'busy-cached') app.get('/busy', intelligentCache({ ttl: 600, store: createMemoryCacheStore() }), busy);
+else app.get('/busy', busy);
 
 const server = app.listen(0, '127.0.0.1', () => {
   console.log(`PORT ${(server.address() as AddressInfo).port}`);

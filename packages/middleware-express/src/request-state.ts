@@ -17,16 +17,16 @@ interface RequestRecord {
   label: string | undefined;
 }
 
-// Shared through the global symbol registry so the ESM and CJS builds, if both get loaded, see one table.
-const REGISTRY = Symbol.for('@wai/middleware-express.requests');
-const registry = globalThis as unknown as Record<symbol, WeakMap<object, RequestRecord> | undefined>;
-const records: WeakMap<object, RequestRecord> = (registry[REGISTRY] ??= new WeakMap<object, RequestRecord>());
+// The record lives on the request under a registered symbol (one property, added the same way to every
+// request, so requests keep one shape): a WeakMap entry per request cost more, in insertion and in GC.
+const RECORD = Symbol.for('@wai/middleware-express.request');
+type WithRecord = { [RECORD]?: RequestRecord };
 
 function recordOf(request: object): RequestRecord {
-  let record = records.get(request);
+  let record = (request as WithRecord)[RECORD];
   if (record === undefined) {
     record = { track: undefined, route: undefined, routeBase: undefined, routeSeen: false, label: undefined };
-    records.set(request, record);
+    (request as WithRecord)[RECORD] = record;
   }
   return record;
 }
@@ -42,7 +42,7 @@ export function setTrack(request: Request, track: RequestTrack): void {
 
 /** The timing of this request, when `enhancedRequestTiming` runs before the caller. */
 export function getTrack(request: Request): RequestTrack | undefined {
-  return records.get(request)?.track;
+  return (request as WithRecord)[RECORD]?.track;
 }
 
 const patchedPrototypes = new WeakSet<object>();
@@ -62,7 +62,7 @@ export function watchRoute(request: Request): void {
     configurable: true,
     enumerable: true,
     get(this: object) {
-      return records.get(this)?.route;
+      return (this as WithRecord)[RECORD]?.route;
     },
     set(this: { baseUrl: string }, value: { path?: unknown } | undefined) {
       const record = recordOf(this);
@@ -73,14 +73,26 @@ export function watchRoute(request: Request): void {
   });
 }
 
+/**
+ * The last label computed for an Express `Route` object and the mount path it was computed under: a route
+ * answers many requests, so its label is built once (per mount path) instead of joined and normalised per
+ * request. Kept on the route under a registered symbol (routes live as long as the app).
+ */
+const LABEL = Symbol.for('@wai/middleware-express.routeLabel');
+type RouteObject = { path?: unknown; [LABEL]?: { base: string | undefined; label: string } };
+
 /** `req.baseUrl + req.route.path` (a template), or `UNMATCHED` when no route matched. */
 export function routeLabel(request: Request): string {
-  const record = records.get(request);
+  const record = (request as WithRecord)[RECORD];
   if (record?.label !== undefined) return record.label;
-  const route = (request as { route?: { path?: unknown } }).route;
+  const route = (request as { route?: RouteObject }).route;
   if (!route) return UNMATCHED_ROUTE;
   const base = record?.routeSeen ? record.routeBase : request.baseUrl;
-  return normalizeRoute(joinRoutePath(base, route.path));
+  const cached = route[LABEL];
+  if (cached !== undefined && cached.base === base) return cached.label;
+  const label = normalizeRoute(joinRoutePath(base, route.path));
+  if (typeof route === 'object') route[LABEL] = { base, label };
+  return label;
 }
 
 /** The label while a request is being handled: the route if known, else the mounted path (never the query). */

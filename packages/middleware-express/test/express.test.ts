@@ -54,8 +54,10 @@ describe.each([
       });
       router.get('/slow', (_req, res) => void setTimeout(() => res.json({ late: true }), 1000));
       app.use('/api', router);
+      app.use('/v2', router); // one Route object under two mount paths: each keeps its own label
       app.use(requestErrorTracking());
       const { url } = await serve(app);
+      expect((await fetch(`${url}/v2/users/7`)).status).toBe(200);
 
       const ok = await fetch(`${url}/api/users/42?x=1`);
       expect(ok.status).toBe(200);
@@ -71,6 +73,7 @@ describe.each([
 
       await eventually(() => (endpoint(monitor, '/api/slow')?.aborted ?? 0) === 1);
       expect(endpoint(monitor, '/api/users/:id')).toMatchObject({ count: 2, errors: 0 });
+      expect(endpoint(monitor, '/v2/users/:id')).toMatchObject({ count: 1, errors: 0 });
       expect(endpoint(monitor, UNMATCHED_ROUTE)?.count).toBe(1);
       expect(endpoint(monitor, UNMATCHED_ROUTE, 'DELETE')?.count).toBe(1);
       expect(endpoint(monitor, '/api/boom')).toMatchObject({ count: 1 });

@@ -10,7 +10,7 @@ answerCpuProbes();
 
 const variant = process.argv[2] ?? 'bare';
 const app = Fastify({ logger: false });
-if (variant === 'wai' || variant.startsWith('slow')) {
+if (variant === 'wai' || variant.startsWith('slow') || variant.startsWith('busy')) {
   await app.register(waiPerformance, { monitor: createPerformanceMonitor({ autoStart: true }), cacheStore: createMemoryCacheStore() });
 }
 // fastify-metrics is CommonJS with `exports.default`: under ESM the plugin sits one `default` deeper.
@@ -20,6 +20,12 @@ app.get('/hello/:id', async () => ({ hello: 'world' }));
 app.get('/slow', { config: variant === 'slow-cached' ? { cache: { ttl: 600 } } : {} }, async () => {
   await new Promise((resolve) => setTimeout(resolve, 5));
   return { report: 'slow', items: [1, 2, 3] };
+});
+// 5 ms of synchronous work (rendering, JSON over a large document…): the CPU-bound counterpart of /slow.
+app.get('/busy', { config: variant === 'busy-cached' ? { cache: { ttl: 600 } } : {} }, async () => {
+  const until = performance.now() + 5;
+  while (performance.now() < until);
+  return { report: 'busy', items: [1, 2, 3] };
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(`PORT ${(app.server.address() as AddressInfo).port}`);

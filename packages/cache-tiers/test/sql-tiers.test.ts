@@ -85,5 +85,108 @@ describe('PostgreSQL tier', () => {
 
   it('needs a connection string or a pool', () => {
     expect(() => createPostgresTier({})).toThrow(/connectionString/);
+    expect(() => createPostgresTier({ connectionString: schema.connectionString, warmConnections: -1 })).toThrow(/warmConnections/);
+  });
+
+  // The sessions of one tier's pool, found by a unique application_name: pid, state and last statement.
+  const sessionsOf = async (applicationName: string) =>
+    (await schema.pool.query<{ pid: number; state: string; query: string }>('select pid, state, query from pg_stat_activity where application_name = $1 order by pid', [applicationName])).rows;
+  /** The sessions once there are `count` of them (a backend leaves pg_stat_activity a moment after its client ends). */
+  const settledSessions = async (applicationName: string, count: number) => {
+    let sessions = await sessionsOf(applicationName);
+    for (let i = 0; i < 100 && sessions.length !== count; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      sessions = await sessionsOf(applicationName);
+    }
+    return sessions;
+  };
+  const uniqueName = () => `wai_l3_test_${Math.random().toString(36).slice(2, 10)}`;
+
+  it('opens its connections before the first call and keeps them past the idle timeout, so no call waits for a connect', async () => {
+    const applicationName = uniqueName();
+    const tier = createPostgresTier({
+      connectionString: `${schema.connectionString}&application_name=${applicationName}`,
+      table: 'warm_cache',
+      namespace: 'warm',
+      purgeInterval: 0,
+      warmConnections: 4,
+      poolOptions: { max: 6, idleTimeoutMillis: 20 },
+    });
+    await tier.set('k', entry('v', 60_000));
+    const opened = await sessionsOf(applicationName);
+    expect(opened).toHaveLength(4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await sessionsOf(applicationName)).map((session) => session.pid)).toEqual(opened.map((session) => session.pid));
+    // Eight calls at once may add the two connections `max` allows; those close again after the idle timeout.
+    await Promise.all(Array.from({ length: 8 }, () => tier.get('k')));
+    expect(await settledSessions(applicationName, 4)).toHaveLength(4);
+    await tier.close();
+    expect(await settledSessions(applicationName, 0)).toHaveLength(0);
+  });
+
+  it('turns synchronous_commit off on the sessions it opens, and leaves it on when asked', async () => {
+    const names = [uniqueName(), uniqueName()];
+    const tiers = names.map((applicationName, index) =>
+      createPostgresTier({
+        connectionString: `${schema.connectionString}&application_name=${applicationName}`,
+        table: 'commit_cache',
+        namespace: `commit${index}`,
+        purgeInterval: 0,
+        warmConnections: 2,
+        synchronousCommit: index === 1,
+      }),
+    );
+    await Promise.all(tiers.map((tier) => tier.get('k')));
+    // Each session ran the SET before anything else, so one that only ever ran it shows it as its last statement.
+    const last = async (applicationName: string) => (await sessionsOf(applicationName)).map((session) => session.query);
+    expect(await last(names[0]!)).toContain('set synchronous_commit = off');
+    expect(await last(names[1]!)).not.toContain('set synchronous_commit = off');
+    await Promise.all(tiers.map((tier) => tier.close()));
+  });
+
+  it('keeps its connections on a statement error (missing table) and drops one the server terminated', async () => {
+    const applicationName = uniqueName();
+    const tier = createPostgresTier({
+      connectionString: `${schema.connectionString}&application_name=${applicationName}`,
+      table: 'gone_cache',
+      namespace: 'gone',
+      purgeInterval: 0,
+      warmConnections: 2,
+      poolOptions: { max: 2 },
+    });
+    await tier.set('k', entry('v', 60_000));
+    const before = (await sessionsOf(applicationName)).map((session) => session.pid);
+    expect(before).toHaveLength(2);
+
+    // The SQL-outage scenario: the table is renamed away. Every call fails, none costs a new connection.
+    await schema.pool.query('alter table gone_cache rename to gone_cache_away');
+    for (let i = 0; i < 6; i++) await expect(tier.get('k')).rejects.toMatchObject({ code: '42P01' });
+    expect((await sessionsOf(applicationName)).map((session) => session.pid)).toEqual(before);
+    await schema.pool.query('alter table gone_cache_away rename to gone_cache');
+    expect((await tier.get('k'))?.value).toBe('v');
+
+    // A statement waiting behind an ACCESS EXCLUSIVE lock whose session is terminated: the call fails, the dead
+    // connection is dropped (not handed to the next call) and the process does not crash on the 'error' event.
+    const locker = await schema.pool.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table gone_cache in access exclusive mode');
+      // Settled into a value at once: the rejection comes while the test is still busy terminating the session.
+      const waiting = tier.get('k').then(() => undefined, (error: unknown) => error);
+      let victim: number | undefined;
+      for (let i = 0; i < 200 && victim === undefined; i++) {
+        victim = (await sessionsOf(applicationName)).find((session) => session.state === 'active')?.pid;
+        if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(victim).toBeDefined();
+      await schema.pool.query('select pg_terminate_backend($1)', [victim]);
+      expect(await waiting).toMatchObject({ code: '57P01' });
+      await locker.query('rollback');
+      expect((await tier.get('k'))?.value).toBe('v');
+      expect((await sessionsOf(applicationName)).map((session) => session.pid)).not.toContain(victim);
+    } finally {
+      locker.release();
+    }
+    await tier.close();
   });
 });

@@ -469,8 +469,16 @@ export function createCache(options: CacheOptions = {}): Cache {
       const waiter = leaseWaiters.wait(key, stale && softTimeout !== undefined ? Math.min(leaseOptions.wait, softTimeout) : leaseOptions.wait);
       const acquired = await redisSlot.call((tier) => (tier as RedisTier).acquireLease(key, instanceId, leaseOptions.ttl));
       if (acquired.ok && acquired.value) {
-        leaseHeld = true;
         waiter.cancel();
+        // Double-checked: another instance may have stored the value and freed the lease between our read
+        // and our acquire (a cold key whose requests arrive spread out); loading again would be a second load.
+        const loaded = await lookup(key, true);
+        if (loaded && loaded.entry.expiresAt > clock.now()) {
+          track(releaseLease(key));
+          hit(key, loaded.tier);
+          return loaded.entry.value as T;
+        }
+        leaseHeld = true;
       } else if (acquired.ok) {
         // Someone else is loading. Re-check first (it may have finished before we subscribed), then wait.
         hooks.emit('stampedePrevented', { key, scope: 'lease' });

@@ -7,7 +7,7 @@ import type { BenchRow as Row } from '@wai/test-services/bench';
 const file = join(dirname(fileURLToPath(import.meta.url)), '../../../bench/results/cache-tiers.json');
 const report = JSON.parse(readFileSync(file, 'utf8')) as { date: string; node: string; cpus: number; rows: Row[] };
 const format = (value: number) => (Number.isInteger(value) ? value.toLocaleString('en') : value.toLocaleString('en', { maximumFractionDigits: 2 }));
-console.log(`Measured ${report.date.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs (a shared, loaded machine: compare within a row).\n`);
+console.log(`Measured ${report.date.slice(0, 16).replace('T', ' ')} UTC, Node ${report.node}, ${report.cpus} CPUs (a shared VM whose speed drifts between runs: compare within a row).\n`);
 console.log('| # | row | unit | ours (p99) | baseline | competitors, same run | target | met |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 report.rows.forEach((row, index) => {

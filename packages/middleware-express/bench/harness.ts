@@ -207,13 +207,14 @@ export function throughputRow(
 /**
  * A handler that waits 5 ms without using the CPU serves at most 200 req/s per connection uncached, so at 10
  * connections a 10x ratio needs 20,000 cached req/s: more than the bare framework answers for a trivial route on
- * this machine. `ceiling_ratio` (bare hello-world throughput / uncached) is the best ratio any cache could show.
+ * this machine. `ceiling_ratio` (bare hello-world throughput / uncached) is about the best ratio a cache can show
+ * (a cached answer costs about what a trivial route does).
  */
 function withCeiling(row: BenchRow, bare: Measurement): BenchRow {
   const ceiling = Math.round((bare.requestsPerSecond / row.baseline.value) * 1000) / 1000;
   return {
     ...row,
-    target: `${row.target} (no cache can exceed ${ceiling}x here: bare ${bare.requestsPerSecond} req/s on a trivial route)`,
+    target: `${row.target} (capped near ${ceiling}x here: the bare framework serves ${bare.requestsPerSecond} req/s on a trivial route)`,
     ceiling_ratio: ceiling,
     share_of_ceiling: Math.round((row.ratio / ceiling) * 1000) / 1000,
   };

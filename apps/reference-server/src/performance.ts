@@ -119,8 +119,12 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     }, { tags: tables });
 
   // Rate-limit counters in Redis when there is one, so a limit holds across instances. Commands fail fast when
-  // Redis is down (no offline queue) and the limiter then lets requests through (fail open).
-  const rateLimitClient = redis ? new Redis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 250, lazyConnect: false }) : undefined;
+  // Redis is down (no offline queue) and the limiter then lets requests through (fail open). No retry and the
+  // cache's command timeout: a count in flight when Redis died used to wait for a reconnect attempt or a 250 ms
+  // timeout, and every request waits for its count (the reliability test's one 200 ms response after a kill).
+  const rateLimitClient = redis
+    ? new Redis(redis, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: config.cacheCommandTimeoutMs, lazyConnect: false })
+    : undefined;
   rateLimitClient?.on('error', (error) => logger.debug({ err: error }, 'rate-limit Redis connection error'));
   const rateLimitStore = rateLimitClient ? redisRateLimitStore(rateLimitClient, { prefix: `{${config.namespace}}:rl:` }) : undefined;
 

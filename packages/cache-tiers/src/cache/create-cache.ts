@@ -238,6 +238,8 @@ export function createCache(options: CacheOptions = {}): Cache {
     return entry;
   }
 
+  const isFresh = (found: Found | undefined): found is Found => found !== undefined && found.entry.expiresAt > clock.now();
+
   /** Looks through the tiers top-down; a hit below L1 back-fills the tiers above it (same absolute expiry). */
   async function lookup(key: string, skipL1 = false, backfillHits = true): Promise<Found | undefined> {
     let stale: Found | undefined;
@@ -426,7 +428,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   async function readThrough<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, flight: Flight): Promise<T> {
     try {
       const found = await lookup(key, true);
-      if (found && found.entry.expiresAt > clock.now()) {
+      if (isFresh(found)) {
         hit(key, found.tier);
         return found.entry.value as T;
       }
@@ -473,7 +475,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         // Double-checked: another instance may have stored the value and freed the lease between our read
         // and our acquire (a cold key whose requests arrive spread out); loading again would be a second load.
         const loaded = await lookup(key, true);
-        if (loaded && loaded.entry.expiresAt > clock.now()) {
+        if (isFresh(loaded)) {
           track(releaseLease(key));
           hit(key, loaded.tier);
           return loaded.entry.value as T;
@@ -483,12 +485,12 @@ export function createCache(options: CacheOptions = {}): Cache {
         // Someone else is loading. Re-check first (it may have finished before we subscribed), then wait.
         hooks.emit('stampedePrevented', { key, scope: 'lease' });
         let loaded = await lookup(key, true);
-        if (!loaded || loaded.entry.expiresAt <= clock.now()) {
+        if (!isFresh(loaded)) {
           await waiter.promise;
           loaded = await lookup(key, true);
         }
         waiter.cancel();
-        if (loaded && loaded.entry.expiresAt > clock.now()) return loaded.entry.value as T;
+        if (isFresh(loaded)) return loaded.entry.value as T;
         // The holder is still refreshing: a stale value (within grace) beats a second load.
         if (stale) return stale.value as T;
       } else waiter.cancel();
@@ -630,7 +632,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         }
       }
       const found = await lookup(key, l1 !== undefined);
-      if (found && found.entry.expiresAt > clock.now()) {
+      if (isFresh(found)) {
         hit(key, found.tier);
         return found.entry.value as T;
       }

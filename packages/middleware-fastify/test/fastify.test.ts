@@ -1,5 +1,6 @@
 import { Agent, get as httpGet } from 'node:http';
-import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { createMemoryCacheStore, createPerformanceMonitor, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { testRedis } from '@wai/test-services';
@@ -99,6 +100,60 @@ describe('timing', () => {
     hanging.destroy();
     await eventually(() => (endpoint(monitor, '/hang')?.aborted ?? 0) === 1);
     expect(endpoint(monitor, '/fast')).toMatchObject({ count: 2, aborted: 0 });
+  });
+
+  it('times pipelined requests that share a connection, and aborts only those still in flight when it closes', async () => {
+    const monitor = monitorForTest();
+    const app = await appWith({ monitor }, (instance) => {
+      instance.get('/late/:ms', (request, reply) => {
+        const { ms } = request.params as { ms: string };
+        setTimeout(() => reply.send({ late: ms }), Number(ms));
+      });
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const pipeline = async (paths: string[], closeWhen: (received: string) => boolean) => {
+      const socket = connect(port, '127.0.0.1');
+      cleanups.push(() => socket.destroy());
+      await once(socket, 'connect');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        if (closeWhen(received)) socket.destroy();
+      });
+      // Both requests in one write: Node parses and routes the second while the first is still in flight.
+      socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+      await once(socket, 'close');
+      return received;
+    };
+    const both = await pipeline(['/late/80', '/late/10'], (received) => received.split('HTTP/1.1 200').length === 3);
+    expect(both.split('HTTP/1.1 200').length).toBe(3);
+    await eventually(() => (endpoint(monitor, '/late/:ms')?.count ?? 0) === 2);
+    expect(endpoint(monitor, '/late/:ms')?.aborted).toBe(0);
+
+    // Closed after the first response: the second request (a long one) is the one abort.
+    await pipeline(['/late/10', '/late/500'], (received) => received.includes('HTTP/1.1 200'));
+    await eventually(() => (endpoint(monitor, '/late/:ms')?.aborted ?? 0) === 1);
+    expect(endpoint(monitor, '/late/:ms')?.count).toBe(3);
+  });
+
+  it('reports each app to its own monitor when several listen in one process, and keeps reporting after one closes', async () => {
+    const [firstMonitor, secondMonitor] = [monitorForTest(), monitorForTest()];
+    const first = await appWith({ monitor: firstMonitor }, (instance) => instance.get('/one', async () => 'one'));
+    const second = await appWith({ monitor: secondMonitor }, (instance) => instance.get('/two', async () => 'two'));
+    const urlOf = async (app: FastifyInstance) => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    };
+    const [firstUrl, secondUrl] = [await urlOf(first), await urlOf(second)];
+    expect(await (await fetch(`${firstUrl}/one`)).text()).toBe('one');
+    expect(await (await fetch(`${secondUrl}/two`)).text()).toBe('two');
+    await eventually(() => endpoint(firstMonitor, '/one')?.count === 1 && endpoint(secondMonitor, '/two')?.count === 1);
+    await first.close();
+    expect(await (await fetch(`${secondUrl}/two`)).text()).toBe('two');
+    await eventually(() => endpoint(secondMonitor, '/two')?.count === 2);
+    expect(firstMonitor.getCurrentMetrics().endpoints.map((stats) => stats.route)).toEqual(['/one']);
+    expect(secondMonitor.getCurrentMetrics().endpoints.map((stats) => stats.route)).toEqual(['/two']);
   });
 
   it('labels routes of encapsulated, prefixed plugins with the full template', async () => {

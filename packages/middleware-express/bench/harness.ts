@@ -220,8 +220,11 @@ function withCeiling(row: BenchRow, bare: Measurement): BenchRow {
   };
 }
 
-/** Merges `rows` into bench/results/middleware.json (replacing rows of the same name; Express and Fastify share it). */
-export function writeRows(rows: readonly BenchRow[]): void {
+/**
+ * Merges `rows` into bench/results/middleware.json, replacing rows of the same name and every row whose name
+ * starts with `replacePrefix` (a framework's rows from an earlier run; Express and Fastify share the file).
+ */
+export function writeRows(rows: readonly BenchRow[], replacePrefix?: string): void {
   let existing: { rows?: BenchRow[] } = {};
   try {
     existing = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { rows?: BenchRow[] };
@@ -229,7 +232,8 @@ export function writeRows(rows: readonly BenchRow[]): void {
     existing = {};
   }
   const names = new Set(rows.map((row) => row.name));
-  const merged = [...(existing.rows ?? []).filter((row) => !names.has(row.name)), ...rows];
+  const kept = (existing.rows ?? []).filter((row) => !names.has(row.name) && !(replacePrefix !== undefined && row.name.startsWith(replacePrefix)));
+  const merged = [...kept, ...rows];
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   const document = {
     package: '@wai/middleware-express + @wai/middleware-fastify',
@@ -256,6 +260,8 @@ export interface MiddlewareBenchOptions {
   /** How the @wai variant and the cache are wired, for row names. */
   waiLabel: string;
   cacheLabel: string;
+  /** Another way of wiring @wai timing, measured in the same rounds and reported against bare. */
+  alternative?: { variant: string; label: string };
 }
 
 /**
@@ -266,7 +272,8 @@ export interface MiddlewareBenchOptions {
  * Merges its rows into bench/results/middleware.json.
  */
 export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promise<void> {
-  const overhead = { server: options.server, variants: ['bare', 'wai', options.competitor.variant], path: '/hello/1', connections: 100, durationSeconds: 2, rounds: 8 };
+  const alternative = options.alternative;
+  const overhead = { server: options.server, variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), options.competitor.variant], path: '/hello/1', connections: 100, durationSeconds: 2, rounds: 8 };
   const timing = await runScenario(overhead);
   const slowVariants = ['slow-uncached', 'slow-cached'];
   const single = { server: options.server, variants: slowVariants, path: '/slow', connections: 1, durationSeconds: 2, rounds: 4 };
@@ -284,6 +291,7 @@ export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promi
   writeRows([
     throughputRow(`${framework} + ${waiLabel} vs bare`, get(timing, 'wai'), get(timing, 'bare'), bareName, 0.95, overhead),
     throughputRow(`${framework} + ${waiLabel} vs ${competitor.name}`, get(timing, 'wai'), get(timing, competitor.variant), competitor.name, 1, overhead),
+    ...(alternative ? [throughputRow(`${framework} + ${alternative.label} vs bare`, get(timing, alternative.variant), get(timing, 'bare'), bareName, 0.95, overhead)] : []),
     throughputRow(`${framework} + ${competitor.name} vs bare (competitor, for reference)`, get(timing, competitor.variant), get(timing, 'bare'), bareName, 0.95, overhead),
     throughputRow(`${framework}, 5 ms handler, 1 connection: ${cacheLabel} HIT vs uncached`, get(cachedSingle, 'slow-cached'), get(cachedSingle, 'slow-uncached'), 'same route uncached', 10, single, false),
     withCeiling(
@@ -291,5 +299,5 @@ export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promi
       get(timing, 'bare'),
     ),
     throughputRow(`${framework}, 5 ms CPU-bound handler, 10 connections: ${cacheLabel} HIT vs uncached`, get(cachedBusy, 'busy-cached'), get(cachedBusy, 'busy-uncached'), 'same route uncached', 10, busy, false),
-  ]);
+  ], `${framework} `);
 }

@@ -7,6 +7,7 @@ await runMiddlewareBench({
   framework: 'Express 5',
   bareName: 'bare Express 5.3.0',
   competitor: { variant: 'prom', name: 'express-prom-bundle 8.0.0' },
-  waiLabel: '@wai enhancedRequestTiming',
+  waiLabel: '@wai initializePerformanceSystem timing (instrumentApp)',
+  alternative: { variant: 'wai-middleware', label: '@wai enhancedRequestTiming as an app.use middleware' },
   cacheLabel: 'intelligentCache',
 });

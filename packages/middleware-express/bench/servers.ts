@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
-import { enhancedRequestTiming, intelligentCache } from '../src/index.js';
+import { enhancedRequestTiming, instrumentApp, intelligentCache } from '../src/index.js';
 import { answerCpuProbes } from './cpu-probe.js';
 
 answerCpuProbes();
@@ -11,7 +11,9 @@ answerCpuProbes();
 const variant = process.argv[2] ?? 'bare';
 const app = express();
 app.disable('x-powered-by');
-if (variant === 'wai') app.use(enhancedRequestTiming({ monitor: createPerformanceMonitor({ autoStart: true }) }));
+// What initializePerformanceSystem mounts: timing from the app's entry point, no router layer.
+if (variant === 'wai') instrumentApp(app, { monitor: createPerformanceMonitor({ autoStart: true }) });
+if (variant === 'wai-middleware') app.use(enhancedRequestTiming({ monitor: createPerformanceMonitor({ autoStart: true }) }));
 if (variant === 'prom') app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
 app.get('/hello/:id', (_req, res) => {
   res.json({ hello: 'world' });

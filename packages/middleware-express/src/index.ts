@@ -8,5 +8,5 @@ export {
   type IntelligentCacheOptions,
   type InvalidateOnWriteOptions,
 } from './intelligent-cache.js';
-export { enhancedRequestTiming, requestErrorTracking, type RequestTimingOptions } from './request-timing.js';
+export { enhancedRequestTiming, instrumentApp, requestErrorTracking, type RequestTimingOptions, type Uninstrument } from './request-timing.js';
 export { createRouteMonitoring, type RouteMonitoringMiddleware, type RouteMonitoringOptions } from './route-monitoring.js';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createPerformanceMonitor, loadConfigFromEnv, type CacheStore, type PerformanceMonitor, type PerformanceMonitorOptions, type WaiConfig } from '@wai/metrics-core';
 import type { Express } from 'express';
 import { getDefaultCacheStore, getDefaultMonitor, setDefaultCacheStore, setDefaultMonitor } from './defaults.js';
-import { enhancedRequestTiming, type RequestTimingOptions } from './request-timing.js';
+import { instrumentApp, type RequestTimingOptions } from './request-timing.js';
 
 export interface PerformanceSystemConfig {
   /** A monitor you built, or options for a new one (`createPerformanceMonitor`). @default {} */
@@ -35,8 +35,9 @@ function isMonitor(value: PerformanceSystemConfig['monitor']): value is Performa
 
 /**
  * Wires @wai into an Express app as the guide shows: creates (or adopts) the monitor, makes it and the cache the
- * defaults for `enhancedRequestTiming()` / `intelligentCache()` / `adaptiveRateLimit()`, mounts request timing
- * app-wide (call it before your routes), and closes everything when `server` closes.
+ * defaults for `enhancedRequestTiming()` / `intelligentCache()` / `adaptiveRateLimit()`, times every request the
+ * app handles (`instrumentApp`: from the app's entry point, so where you call it among your `app.use` calls does
+ * not matter), and closes everything when `server` closes.
  */
 export function initializePerformanceSystem(app: Express, server: Server | undefined, config: PerformanceSystemConfig = {}): PerformanceSystem {
   const ownsMonitor = !isMonitor(config.monitor);
@@ -52,13 +53,14 @@ export function initializePerformanceSystem(app: Express, server: Server | undef
   setDefaultMonitor(monitor);
   if (config.cache) setDefaultCacheStore(config.cache);
   const cache = getDefaultCacheStore();
-  app.use(enhancedRequestTiming({ ...config.timing, monitor }));
+  const uninstrument = instrumentApp(app, { ...config.timing, monitor });
   if ((config.start ?? true) && settings.monitoring.enabled) monitor.start();
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
       server?.off('close', onServerClose);
+      uninstrument();
       if (getDefaultMonitor() === monitor) setDefaultMonitor(previousMonitor);
       if (ownsMonitor) await monitor.close();
       else monitor.stop();

@@ -1,20 +1,36 @@
-import { joinRoutePath, normalizeRoute, UNMATCHED_ROUTE, type RequestTrack } from '@wai/metrics-core';
+import { joinRoutePath, normalizeRoute, UNMATCHED_ROUTE, type RequestTrack, type WatchedRequest } from '@wai/metrics-core';
 import type { Request } from 'express';
 
+/** How the timing middleware reports the end of a request it started timing. */
+export interface RequestReporter {
+  finished(request: Request, record: RequestRecord, statusCode: number): void;
+  aborted(request: Request, record: RequestRecord): void;
+}
+
 /**
- * What the middleware knows about one request, kept beside it in one WeakMap record rather than as symbol
- * properties on `req`: in a CPU profile of the benchmark server under autocannon, writing up to four symbol
- * properties onto each Express request (and the `route` setter doing two of them) cost about twice what one
- * record does.
+ * What the middleware knows about one request, in one record on the request (see `RECORD`). It is also the entry
+ * `watchRequest` keeps on the connection, so Node's end-of-response channel and the connection's close reach
+ * the timing middleware without a listener per request.
  */
-interface RequestRecord {
-  track: RequestTrack | undefined;
+export class RequestRecord implements WatchedRequest {
+  track: RequestTrack | undefined = undefined;
+  reporter: RequestReporter | undefined = undefined;
   /** `req.route` as Express assigned it, and `req.baseUrl` at that moment (see `watchRoute`). */
-  route: { path?: unknown } | undefined;
-  routeBase: string | undefined;
-  routeSeen: boolean;
+  route: { path?: unknown } | undefined = undefined;
+  routeBase: string | undefined = undefined;
+  routeSeen = false;
   /** A label fixed before the route ran (a cache hit knows the label of its entry). */
-  label: string | undefined;
+  label: string | undefined = undefined;
+
+  constructor(readonly raw: Request) {}
+
+  responseFinished(statusCode: number): void {
+    this.reporter?.finished(this.raw, this, statusCode);
+  }
+
+  connectionClosed(): void {
+    this.reporter?.aborted(this.raw, this);
+  }
 }
 
 // The record lives on the request under a registered symbol (one property, added the same way to every
@@ -22,10 +38,10 @@ interface RequestRecord {
 const RECORD = Symbol.for('@wai/middleware-express.request');
 type WithRecord = { [RECORD]?: RequestRecord };
 
-function recordOf(request: object): RequestRecord {
+export function recordOf(request: Request): RequestRecord {
   let record = (request as WithRecord)[RECORD];
   if (record === undefined) {
-    record = { track: undefined, route: undefined, routeBase: undefined, routeSeen: false, label: undefined };
+    record = new RequestRecord(request);
     (request as WithRecord)[RECORD] = record;
   }
   return record;
@@ -34,10 +50,6 @@ function recordOf(request: object): RequestRecord {
 /** Sets the label for a request answered before its route ran (a cache hit knows the label of its entry). */
 export function setRouteLabel(request: Request, label: string): void {
   recordOf(request).label = label;
-}
-
-export function setTrack(request: Request, track: RequestTrack): void {
-  recordOf(request).track = track;
 }
 
 /** The timing of this request, when `enhancedRequestTiming` runs before the caller. */
@@ -56,15 +68,24 @@ const patchedPrototypes = new WeakSet<object>();
 export function watchRoute(request: Request): void {
   const prototype = Object.getPrototypeOf(request) as object | null;
   if (prototype === null || patchedPrototypes.has(prototype)) return;
+  if (Object.prototype.hasOwnProperty.call(request, 'route')) {
+    patchedPrototypes.add(prototype);
+    return;
+  }
+  watchRouteOn(prototype);
+}
+
+/** Installs the `route` accessor on a request prototype (an app's `app.request`), once. */
+export function watchRouteOn(prototype: object): void {
+  if (patchedPrototypes.has(prototype)) return;
   patchedPrototypes.add(prototype);
-  if (Object.prototype.hasOwnProperty.call(request, 'route')) return;
   Object.defineProperty(prototype, 'route', {
     configurable: true,
     enumerable: true,
     get(this: object) {
       return (this as WithRecord)[RECORD]?.route;
     },
-    set(this: { baseUrl: string }, value: { path?: unknown } | undefined) {
+    set(this: Request, value: { path?: unknown } | undefined) {
       const record = recordOf(this);
       record.route = value;
       record.routeBase = this.baseUrl;

@@ -9,6 +9,7 @@ import {
   createRouteMonitoring,
   enhancedRequestTiming,
   initializePerformanceSystem,
+  instrumentApp,
   intelligentCache,
   invalidateOnWrite,
   requestErrorTracking,
@@ -92,6 +93,45 @@ describe.each([
       const { url } = await serve(app);
       await fetch(`${url}/ping`);
       await eventually(() => endpoint(monitor, '/ping')?.count === 1);
+    });
+  });
+
+  describe('instrumentApp', () => {
+    it('times every request from the app entry, wherever it is called, with the same labels, and can be undone', async () => {
+      const monitor = monitorForTest();
+      const app = framework();
+      // Registered before the instrumentation: still inside the timed span.
+      app.use((_req, _res, next) => void setTimeout(next, 30));
+      const router = framework.Router();
+      router.get('/users/:id', (_req, res) => void res.json({ ok: true }));
+      router.get('/boom', () => {
+        throw new Error('kaput');
+      });
+      router.get('/slow', (_req, res) => void setTimeout(() => res.json({ late: true }), 1000));
+      app.use('/api', router);
+      app.use(requestErrorTracking());
+      const uninstrument = instrumentApp(app, { monitor, serverTiming: true });
+      const { url } = await serve(app);
+
+      const ok = await fetch(`${url}/api/users/42?x=1`);
+      expect(ok.status).toBe(200);
+      expect(Number(/total;dur=([\d.]+)/.exec(ok.headers.get('server-timing') ?? '')?.[1])).toBeGreaterThanOrEqual(25);
+      expect((await fetch(`${url}/no/such/path`)).status).toBe(404);
+      expect((await fetch(`${url}/api/boom`)).status).toBe(500);
+      const controller = new AbortController();
+      const aborted = fetch(`${url}/api/slow`, { signal: controller.signal }).catch(() => 'aborted');
+      setTimeout(() => controller.abort(), 80);
+      expect(await aborted).toBe('aborted');
+      await eventually(() => (endpoint(monitor, '/api/slow')?.aborted ?? 0) === 1);
+      expect(endpoint(monitor, '/api/users/:id')?.count).toBe(1);
+      expect(endpoint(monitor, '/api/users/:id')?.responseTime.min).toBeGreaterThanOrEqual(25);
+      expect(endpoint(monitor, UNMATCHED_ROUTE)?.count).toBe(1);
+      expect(endpoint(monitor, '/api/boom')?.errors).toBeGreaterThanOrEqual(1);
+
+      uninstrument();
+      await fetch(`${url}/api/users/43`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(endpoint(monitor, '/api/users/:id')?.count).toBe(1);
     });
   });
 

@@ -10,16 +10,16 @@ import {
   REVALIDATION_HEADER,
   UNMATCHED_ROUTE,
   revalidationToken,
+  subscribeResponseFinish,
+  watchRequest,
   type HttpCache,
   type HttpCacheRouteOptions,
   type HttpRequestInfo,
   type PerformanceMonitor,
   type RateLimiter,
   type RequestTrack,
+  type WatchedRequest,
 } from '@wai/metrics-core';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RouteCacheConfig, RouteRateLimitConfig, WaiPerformanceOptions } from './options.js';
@@ -48,21 +48,31 @@ declare module 'fastify' {
 }
 
 /** Per-request state, one object so the request shape stays stable (a V8 hidden-class concern). */
-interface RequestState {
-  track: RequestTrack;
-  release: (() => void) | undefined;
-  cacheKey: string | undefined;
-  cacheInfo: HttpRequestInfo | undefined;
-  cacheRoute: HttpCacheRouteOptions | undefined;
+class RequestState implements WatchedRequest {
+  release: (() => void) | undefined = undefined;
+  cacheKey: string | undefined = undefined;
+  cacheInfo: HttpRequestInfo | undefined = undefined;
+  cacheRoute: HttpCacheRouteOptions | undefined = undefined;
   /** Answered from the cache; onSend leaves the payload alone. */
-  cached: boolean;
-  label: string | undefined;
-  /** Normalised once at the start (finish, abort and the profiler all need it). */
-  method: string;
-  /** Node's request, to find this state among its connection's in-flight requests when Node reports the end. */
-  raw: object;
-  /** The plugin instance's end-of-request handler (several apps may share a process and its channel). */
-  finished: (state: RequestState, statusCode: number) => void;
+  cached = false;
+  label: string | undefined = undefined;
+
+  constructor(
+    readonly track: RequestTrack,
+    /** Normalised once at the start (finish, abort and the profiler all need it). */
+    readonly method: string,
+    readonly raw: object,
+    /** The plugin instance's end-of-request handler. */
+    private readonly onFinished: (state: RequestState, statusCode: number) => void,
+  ) {}
+
+  responseFinished(statusCode: number): void {
+    this.onFinished(this, statusCode);
+  }
+
+  connectionClosed(): void {
+    abortState(this);
+  }
 }
 
 const STATE = Symbol('wai-perf');
@@ -93,78 +103,6 @@ function releaseState(state: RequestState): void {
 function abortState(state: RequestState): void {
   releaseState(state);
   state.track.abort(labelOf(state), state.method);
-}
-
-/**
- * Requests in flight per HTTP/1 connection, kept on the socket (written once per connection, like Fastify's own
- * `socket._meta`): one `close` listener per connection sees every abort, where Fastify's `onRequestAbort` adds a
- * listener and a closure to every request. Keep-alive connections carry one request at a time, which fits one
- * slot; pipelined requests in flight together overflow into a list. `null` marks a watched, idle connection.
- *
- * The end of each request comes from Node's `http.server.response.finish` diagnostics channel, published for
- * every response anyway, with the request's socket. An `onResponse` hook would make Fastify add two listeners and
- * a closure to every response (`setupResponseListeners`): A/B against bare Fastify under autocannon, an empty
- * `onResponse` hook alone cost about 5 % of throughput, the channel about 1 %. Requests without a Node server
- * behind them (`inject`, HTTP/2 compatibility objects) fall back to a `finish` listener.
- */
-const CURRENT = Symbol('wai-perf-current');
-const MORE = Symbol('wai-perf-pipelined');
-type WatchedSocket = Socket & { [CURRENT]?: RequestState | null; [MORE]?: RequestState[] | undefined };
-const FINISH_CHANNEL = 'http.server.response.finish';
-let finishSubscribers = 0;
-
-function abortOpen(this: WatchedSocket): void {
-  const current = this[CURRENT];
-  const more = this[MORE];
-  this[CURRENT] = null;
-  this[MORE] = undefined;
-  if (current) abortState(current);
-  if (more) for (const state of more) abortState(state);
-}
-
-function watchConnection(socket: WatchedSocket, state: RequestState): void {
-  const current = socket[CURRENT];
-  if (current === null) {
-    socket[CURRENT] = state;
-  } else if (current === undefined) {
-    socket[CURRENT] = state;
-    socket.once('close', abortOpen);
-  } else {
-    (socket[MORE] ??= []).push(state);
-  }
-}
-
-/** Takes the state of `request` off its connection; undefined for requests this plugin does not track. */
-function takeFromConnection(socket: WatchedSocket, request: object): RequestState | undefined {
-  const current = socket[CURRENT];
-  if (current == null) {
-    if (socket[MORE] === undefined) return undefined;
-  } else if (current.raw === request) {
-    socket[CURRENT] = null;
-    return current;
-  }
-  const more = socket[MORE];
-  if (more === undefined) return undefined;
-  const index = more.findIndex((state) => state.raw === request);
-  if (index === -1) return undefined;
-  const [state] = more.splice(index, 1);
-  if (more.length === 0) socket[MORE] = undefined;
-  return state;
-}
-
-function onResponseFinish(message: unknown): void {
-  const { request, socket } = message as { request: object; socket: WatchedSocket | null };
-  if (!socket) return;
-  const state = takeFromConnection(socket, request);
-  if (state !== undefined) state.finished(state, (message as { response: ServerResponse }).response.statusCode);
-}
-
-function subscribeFinish(): void {
-  if (finishSubscribers++ === 0) subscribe(FINISH_CHANNEL, onResponseFinish);
-}
-
-function unsubscribeFinish(): void {
-  if (--finishSubscribers === 0) unsubscribe(FINISH_CHANNEL, onResponseFinish);
 }
 
 function splitUrl(url: string): { path: string; query: string } {
@@ -236,30 +174,13 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       logger.warn({ err: error }, '[wai:middleware-fastify] reporting a finished request failed');
     }
   };
-  subscribeFinish();
-  let subscribed = true;
+  const unsubscribe = subscribeResponseFinish();
   fastify.addHook('onRequest', (request, reply, next) => {
-    const raw = request.raw;
-    const state: RequestState = {
-      track: tracker.start(),
-      release: undefined,
-      cacheKey: undefined,
-      cacheInfo: undefined,
-      cacheRoute: undefined,
-      cached: false,
-      label: undefined,
-      method: normalizeMethod(request.method),
-      raw,
-      finished,
-    };
+    const state = new RequestState(tracker.start(), normalizeMethod(request.method), request.raw, finished);
     (request as WithState)[STATE] = state;
-    if (raw instanceof IncomingMessage) {
-      // No socket, or a closed one: the client is gone and neither a finish nor a close will come.
-      const socket = raw.socket as WatchedSocket | null;
-      if (socket && !socket.destroyed) watchConnection(socket, state);
-    } else {
-      reply.raw.once('finish', () => finished(state, reply.raw.statusCode));
-    }
+    // HTTP/1 requests are reported from Node's end-of-response channel and their connection's close (see
+    // watchRequest in @wai/metrics-core); `inject` and HTTP/2 requests from a listener on their response.
+    if (!watchRequest(request.raw, state)) reply.raw.once('finish', () => finished(state, reply.raw.statusCode));
     if (limiter === undefined || !limitEveryRoute || !request.is404) {
       next();
       return;
@@ -394,10 +315,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   }
 
   fastify.addHook('onClose', (_instance: FastifyInstance, next) => {
-    if (subscribed) {
-      subscribed = false;
-      unsubscribeFinish();
-    }
+    unsubscribe();
     const closing = [limiter?.close(), ownsMonitor ? monitor.close() : undefined];
     Promise.all(closing).then(() => next(), (error: unknown) => next(error as Error));
   });

@@ -1,0 +1,123 @@
+import { once } from 'node:events';
+import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { subscribeResponseFinish, watchRequest, type WatchedRequest } from './connection-watch.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+interface Outcome {
+  path: string;
+  event: string;
+}
+
+/** A server that watches every request and answers `/late/<ms>` after that many milliseconds. */
+async function watchingServer(outcomes: Outcome[], options: { unwatched?: boolean } = {}): Promise<number> {
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = request.url ?? '';
+    if (!options.unwatched) {
+      const entry: WatchedRequest = {
+        raw: request,
+        responseFinished: (statusCode) => outcomes.push({ path, event: `finished ${statusCode}` }),
+        connectionClosed: () => outcomes.push({ path, event: 'closed' }),
+      };
+      expect(watchRequest(request, entry)).toBe(true);
+    }
+    const ms = Number(/^\/late\/(\d+)/.exec(path)?.[1] ?? 0);
+    setTimeout(() => {
+      response.statusCode = path.includes('missing') ? 404 : 200;
+      response.end('done');
+    }, ms);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)), () => server.closeAllConnections());
+  return (server.address() as AddressInfo).port;
+}
+
+/** Writes `paths` as pipelined GETs on one connection; closes it once `closeWhen` holds for what came back. */
+async function pipeline(port: number, paths: string[], closeWhen: (received: string) => boolean): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  cleanups.push(() => socket.destroy());
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString();
+    if (closeWhen(received)) socket.destroy();
+  });
+  socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+  await once(socket, 'close');
+  return received;
+}
+
+const responses = (received: string) => received.split('HTTP/1.1 ').length - 1;
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in 2 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('connection watch', () => {
+  it('reports each finished response with its status, on keep-alive and pipelined connections', async () => {
+    cleanups.push(subscribeResponseFinish());
+    const outcomes: Outcome[] = [];
+    const port = await watchingServer(outcomes);
+    await pipeline(port, ['/late/60', '/late/5/missing', '/late/0'], (received) => responses(received) === 3);
+    await until(() => outcomes.length === 3);
+    expect(outcomes).toEqual([
+      { path: '/late/60', event: 'finished 200' },
+      { path: '/late/5/missing', event: 'finished 404' },
+      { path: '/late/0', event: 'finished 200' },
+    ]);
+    // Closing the connection afterwards aborts nothing.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(outcomes).toHaveLength(3);
+  });
+
+  it('reports the requests still in flight when their connection closes, once each', async () => {
+    cleanups.push(subscribeResponseFinish());
+    const outcomes: Outcome[] = [];
+    const port = await watchingServer(outcomes);
+    await pipeline(port, ['/late/0', '/late/400', '/late/500'], (received) => responses(received) === 1);
+    await until(() => outcomes.length === 3);
+    expect(outcomes).toEqual([
+      { path: '/late/0', event: 'finished 200' },
+      { path: '/late/400', event: 'closed' },
+      { path: '/late/500', event: 'closed' },
+    ]);
+  });
+
+  it('declines what is not a Node HTTP/1 request, so the caller can listen on the response instead', () => {
+    const entry: WatchedRequest = { raw: {}, responseFinished: () => undefined, connectionClosed: () => undefined };
+    expect(watchRequest({ url: '/', socket: {} }, entry)).toBe(false);
+    expect(watchRequest(undefined, entry)).toBe(false);
+  });
+
+  it('stops reporting when the last subscription is released, and releasing twice is harmless', async () => {
+    const release = subscribeResponseFinish();
+    const other = subscribeResponseFinish();
+    const outcomes: Outcome[] = [];
+    const port = await watchingServer(outcomes);
+    release();
+    release();
+    await pipeline(port, ['/late/0'], (received) => responses(received) === 1);
+    await until(() => outcomes.length === 1);
+    other();
+    await pipeline(port, ['/late/0'], (received) => responses(received) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Unsubscribed: the second request's finish is not seen, and its connection closing reports it as closed.
+    expect(outcomes.map((outcome) => outcome.event)).toEqual(['finished 200', 'closed']);
+  });
+
+  it('leaves requests it does not watch alone', async () => {
+    cleanups.push(subscribeResponseFinish());
+    const port = await watchingServer([], { unwatched: true });
+    expect(responses(await pipeline(port, ['/late/0', '/late/0'], (received) => responses(received) === 2))).toBe(2);
+  });
+});

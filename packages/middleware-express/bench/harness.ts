@@ -63,6 +63,13 @@ export interface ScenarioOptions {
   durationSeconds: number;
   rounds: number;
   warmupSeconds?: number;
+  /**
+   * Start every variant's server afresh each round (and warm it up again), and rotate which variant goes first.
+   * Identical server processes differ by several per cent in throughput here (code placement, which CPU they
+   * land on, JIT decisions), which is more than the overhead an overhead row measures; a median over fresh
+   * processes is not at the mercy of one lucky or unlucky process.
+   */
+  freshProcesses?: boolean;
 }
 
 function median(values: readonly number[]): number {
@@ -113,19 +120,37 @@ function load(url: string, connections: number, duration: number): Promise<autoc
  * machine from favouring whichever variant happened to run during a quiet spell.
  */
 export async function runScenario(options: ScenarioOptions): Promise<Map<string, Measurement>> {
-  const samples = new Map<string, Measurement[]>();
-  const servers = await Promise.all(options.variants.map((variant) => startServer(options.server, variant)));
+  const samples = new Map<string, Measurement[]>(options.variants.map((variant) => [variant, []]));
+  const startAll = () => Promise.all(options.variants.map((variant) => startServer(options.server, variant)));
+  const stopAll = (servers: Array<{ child: ChildProcess }>) =>
+    Promise.all(
+      servers.map(({ child }) => {
+        if (child.exitCode !== null) return undefined;
+        const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+        child.kill('SIGTERM');
+        return exited;
+      }),
+    );
+  const urlOf = (servers: Array<{ port: number }>, index: number) => `http://127.0.0.1:${(servers[index] as { port: number }).port}${options.path}`;
+  const warm = async (servers: Array<{ port: number }>) => {
+    for (const index of options.variants.keys()) await load(urlOf(servers, index), options.connections, options.warmupSeconds ?? 2);
+  };
+  let servers = await startAll();
   try {
-    for (const [index, variant] of options.variants.entries()) {
-      await load(`http://127.0.0.1:${(servers[index] as { port: number }).port}${options.path}`, options.connections, options.warmupSeconds ?? 2);
-      samples.set(variant, []);
-    }
+    await warm(servers);
     for (let round = 0; round < options.rounds; round++) {
-      for (const [index, variant] of options.variants.entries()) {
-        const url = `http://127.0.0.1:${(servers[index] as { port: number }).port}${options.path}`;
+      if (options.freshProcesses && round > 0) {
+        await stopAll(servers);
+        servers = await startAll();
+        await warm(servers);
+      }
+      const order = [...options.variants.keys()];
+      if (options.freshProcesses) order.push(...order.splice(0, round % order.length));
+      for (const index of order) {
+        const variant = options.variants[index] as string;
         const child = (servers[index] as { child: ChildProcess }).child;
         const cpuBefore = await cpuTime(child);
-        const result = await load(url, options.connections, options.durationSeconds);
+        const result = await load(urlOf(servers, index), options.connections, options.durationSeconds);
         const cpuAfter = await cpuTime(child);
         const measurement: Measurement = {
           variant,
@@ -141,13 +166,7 @@ export async function runScenario(options: ScenarioOptions): Promise<Map<string,
       }
     }
   } finally {
-    await Promise.all(
-      servers.map(({ child }) => {
-        const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-        child.kill('SIGTERM');
-        return exited;
-      }),
-    );
+    await stopAll(servers);
   }
   const medians = new Map<string, Measurement>();
   for (const [variant, list] of samples) {
@@ -242,6 +261,7 @@ export function writeRows(rows: readonly BenchRow[], replacePrefix?: string): vo
     cpus: cpus().length,
     method:
       'autocannon over loopback, no pipelining, each variant in its own child process, variants alternated per round, medians of rounds; ' +
+      'overhead rows (-c 100) start fresh server processes every round and rotate the order; ' +
       'cpu_us_per_request is the server process CPU time per request (process.cpuUsage over IPC) and cpu_ratio = baseline/ours',
     rows: merged,
   };
@@ -268,12 +288,22 @@ export interface MiddlewareBenchOptions {
  * The middleware benchmark both adapters run: per-request overhead (bare vs @wai vs competitor, -c 100) and a
  * 5 ms route cached vs uncached at -c 1 (latency-bound: what caching a slow route buys one client) and -c 10,
  * and a 5 ms CPU-bound route cached vs uncached at -c 10.
- * Rounds are short (2 s) and many, so load from other processes on the machine spreads over all variants.
+ * Rounds are short (2 s) and many, so load from other processes on the machine spreads over all variants; the
+ * overhead rows take fresh server processes each round (see `freshProcesses`).
  * Merges its rows into bench/results/middleware.json.
  */
 export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promise<void> {
   const alternative = options.alternative;
-  const overhead = { server: options.server, variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), options.competitor.variant], path: '/hello/1', connections: 100, durationSeconds: 2, rounds: 8 };
+  const overhead = {
+    server: options.server,
+    variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), options.competitor.variant],
+    path: '/hello/1',
+    connections: 100,
+    durationSeconds: 2,
+    rounds: 16,
+    warmupSeconds: 1.5,
+    freshProcesses: true,
+  };
   const timing = await runScenario(overhead);
   const slowVariants = ['slow-uncached', 'slow-cached'];
   const single = { server: options.server, variants: slowVariants, path: '/slow', connections: 1, durationSeconds: 2, rounds: 4 };

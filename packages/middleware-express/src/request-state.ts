@@ -106,9 +106,11 @@ type RouteObject = { path?: unknown; [LABEL]?: { base: string | undefined; label
 export function routeLabel(request: Request): string {
   const record = (request as WithRecord)[RECORD];
   if (record?.label !== undefined) return record.label;
-  const route = (request as { route?: RouteObject }).route;
+  // What the accessor stored, when it saw the assignment; otherwise Express's own property.
+  const seen = record?.routeSeen === true;
+  const route = (seen ? record.route : (request as { route?: RouteObject }).route) as RouteObject | undefined;
   if (!route) return UNMATCHED_ROUTE;
-  const base = record?.routeSeen ? record.routeBase : request.baseUrl;
+  const base = seen ? record.routeBase : request.baseUrl;
   const cached = route[LABEL];
   if (cached !== undefined && cached.base === base) return cached.label;
   const label = normalizeRoute(joinRoutePath(base, route.path));

@@ -61,7 +61,7 @@ export function instrumentApp(app: Express, options: RequestTimingOptions = {}):
   watchRouteOn(target.request);
   const handle = target.handle;
   const timed: AppHandle = function waiTimedHandle(this: unknown, req, res, callback) {
-    if (getTrack(req) === undefined) timing.start(req, res);
+    timing.start(req, res);
     return handle.call(this, req, res, callback);
   };
   target.handle = timed;
@@ -73,7 +73,7 @@ export function instrumentApp(app: Express, options: RequestTimingOptions = {}):
 type AppHandle = (req: Request, res: Response, callback?: (error?: unknown) => void) => void;
 
 interface Timing {
-  /** Starts timing `req` and arranges its single report. */
+  /** Starts timing `req` and arranges its single report; nothing when it is already being timed. */
   start(req: Request, res: Response): void;
   addServerTiming(res: Response, track: RequestTrack): void;
 }
@@ -120,6 +120,8 @@ function createTiming(options: RequestTimingOptions): Timing {
   return {
     start(req, res) {
       const record = recordOf(req);
+      // Already timed (an app mounted inside itself, or instrumented twice): the first start reports.
+      if (record.track !== undefined) return;
       const track = tracker.start();
       record.track = track;
       record.reporter = reporter;

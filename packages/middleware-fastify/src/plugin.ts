@@ -4,7 +4,6 @@ import {
   createPerformanceMonitor,
   createProfileTrigger,
   createRateLimiter,
-  createRequestTracker,
   normalizeMethod,
   normalizeRoute,
   REVALIDATION_HEADER,
@@ -15,9 +14,10 @@ import {
   type HttpCache,
   type HttpCacheRouteOptions,
   type HttpRequestInfo,
+  type Logger,
   type PerformanceMonitor,
   type RateLimiter,
-  type RequestTrack,
+  RequestTiming,
   type WatchedRequest,
 } from '@wai/metrics-core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
@@ -47,8 +47,11 @@ declare module 'fastify' {
   }
 }
 
-/** Per-request state, one object so the request shape stays stable (a V8 hidden-class concern). */
-class RequestState implements WatchedRequest {
+/**
+ * Per-request state: the request's timing plus what the hooks pass each other, one object per request (the
+ * timing is its base class, so a request allocates one object, not two).
+ */
+class RequestState extends RequestTiming implements WatchedRequest {
   release: (() => void) | undefined = undefined;
   cacheKey: string | undefined = undefined;
   cacheInfo: HttpRequestInfo | undefined = undefined;
@@ -58,13 +61,16 @@ class RequestState implements WatchedRequest {
   label: string | undefined = undefined;
 
   constructor(
-    readonly track: RequestTrack,
+    monitor: PerformanceMonitor,
+    logger: Logger,
     /** Normalised once at the start (finish, abort and the profiler all need it). */
     readonly method: string,
     readonly raw: object,
     /** The plugin instance's end-of-request handler. */
     private readonly onFinished: (state: RequestState, statusCode: number) => void,
-  ) {}
+  ) {
+    super(monitor, undefined, logger);
+  }
 
   responseFinished(statusCode: number): void {
     this.onFinished(this, statusCode);
@@ -90,7 +96,7 @@ function labelOf(state: RequestState): string {
 /** Reports one request (first call wins inside the track). */
 function finishState(state: RequestState, statusCode: number): number {
   releaseState(state);
-  return state.track.finish(labelOf(state), state.method, statusCode);
+  return state.finish(labelOf(state), state.method, statusCode);
 }
 
 /** Frees the concurrency slot once, whichever of finish and abort comes first. */
@@ -102,7 +108,7 @@ function releaseState(state: RequestState): void {
 
 function abortState(state: RequestState): void {
   releaseState(state);
-  state.track.abort(labelOf(state), state.method);
+  state.abort(labelOf(state), state.method);
 }
 
 function splitUrl(url: string): { path: string; query: string } {
@@ -115,7 +121,6 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   const ownsMonitor = !isMonitor(options.monitor);
   const monitor = isMonitor(options.monitor) ? options.monitor : createPerformanceMonitor({ logger, ...(options.monitor ?? {}) });
   const clock = options.clock;
-  const tracker = createRequestTracker({ monitor, logger });
   const cache = createHttpCache({
     ...options.cache,
     logger,
@@ -176,7 +181,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   };
   const unsubscribe = subscribeResponseFinish();
   fastify.addHook('onRequest', (request, reply, next) => {
-    const state = new RequestState(tracker.start(), normalizeMethod(request.method), request.raw, finished);
+    const state = new RequestState(monitor, logger, normalizeMethod(request.method), request.raw, finished);
     (request as WithState)[STATE] = state;
     // HTTP/1 requests are reported from Node's end-of-response channel and their connection's close (see
     // watchRequest in @wai/metrics-core); `inject` and HTTP/2 requests from a listener on their response.
@@ -233,7 +238,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       const route = labelOf(state);
       const hasOwnLimit = routeLimit.max !== undefined || routeLimit.windowMs !== undefined;
       const outcome = await limiter.check({ key: keyOf(request), path, route, ...routeLimit, ...(hasOwnLimit ? { scope: `${request.method} ${route}` } : {}) });
-      state.track.mark('ratelimit');
+      state.mark('ratelimit');
       state.release = outcome.release;
       reply.headers(outcome.headers);
       if (!outcome.allowed) {
@@ -246,7 +251,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const { path, query } = splitUrl(request.url);
     const info: HttpRequestInfo = { method: request.method, path, query, route: labelOf(state), headers: request.headers };
     const lookup = await cache.lookup(info, cacheRoute);
-    state.track.mark('cache');
+    state.mark('cache');
     if (lookup.status === 'bypass') return false;
     if (lookup.status !== 'miss') {
       state.cached = true;
@@ -265,7 +270,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
 
   const serverTimingOnSend: onSendHookHandler = (request, reply, payload, next) => {
     const state = (request as WithState)[STATE];
-    if (state) reply.header('server-timing', state.track.serverTiming());
+    if (state) reply.header('server-timing', state.serverTiming());
     next(null, payload);
   };
 
@@ -302,7 +307,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   });
 
   fastify.addHook('onError', (request, _reply, error, next) => {
-    (request as WithState)[STATE]?.track.fail(error);
+    (request as WithState)[STATE]?.fail(error);
     next();
   });
 

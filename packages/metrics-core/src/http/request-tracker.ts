@@ -27,7 +27,13 @@ export interface RequestTrack {
   serverTiming(): string;
 }
 
-class Track implements RequestTrack {
+const defaultNow = (): number => performance.now();
+
+/**
+ * One request's timing, the `RequestTrack` that `createRequestTracker().start()` returns. Exported so an adapter
+ * can extend it with its own per-request fields and allocate one object per request instead of two.
+ */
+export class RequestTiming implements RequestTrack {
   readonly startedAt: number;
   failed = false;
   private error: unknown;
@@ -37,8 +43,8 @@ class Track implements RequestTrack {
 
   constructor(
     private readonly monitor: PerformanceMonitor | undefined,
-    private readonly now: () => number,
-    private readonly logger: Logger,
+    private readonly now: () => number = defaultNow,
+    private readonly logger: Logger = silentLogger,
   ) {
     this.startedAt = now();
     this.last = this.startedAt;
@@ -119,9 +125,9 @@ export interface RequestTracker {
  * one of finish/abort reported to the monitor (`requestStarted` / `requestFinished` bracket the in-flight count).
  */
 export function createRequestTracker(options: RequestTrackerOptions = {}): RequestTracker {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? defaultNow;
   const logger = options.logger ?? silentLogger;
   const source = options.monitor;
   const resolve = typeof source === 'function' ? source : () => source;
-  return { start: () => new Track(resolve(), now, logger) };
+  return { start: () => new RequestTiming(resolve(), now, logger) };
 }

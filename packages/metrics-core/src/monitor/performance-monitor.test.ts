@@ -101,6 +101,33 @@ function bottleneck(id: string, severity: Bottleneck['severity'] = 'warning'): B
   return { id, kind: 'slow_endpoint', severity, title: id, detail: id, evidence: {}, impact: '' };
 }
 
+describe('buffered recording', () => {
+  it('folds buffered requests in before every read, across buffer fills and slot changes', async () => {
+    const clock = createFakeClock(1_000_000);
+    const monitor = createPerformanceMonitor({ clock, systemMetrics: false, defaultAlertRules: false, autoStart: true });
+    for (let i = 0; i < 1000; i++) monitor.trackEndpoint('/a', i % 10, i % 100 === 0 ? 503 : 200, 'GET');
+    clock.advance(1500); // next slot (and the ticker's coarse time moves on)
+    monitor.trackEndpoint('/b', 5, 200, 'POST');
+    const stats = monitor.getCurrentMetrics();
+    expect(stats.endpoints.find((e) => e.route === '/a')).toMatchObject({ count: 1000, errors: 10 });
+    expect(stats.endpoints.find((e) => e.route === '/b' && e.method === 'POST')?.count).toBe(1);
+    expect(monitor.toPrometheus()).toMatch(/route="\/a"[^\n]*status_code="503"[^\n]*\} 10\n/);
+    monitor.trackEndpoint('/a', 1, 200, 'GET');
+    expect(monitor.getHealth().score).toBeGreaterThan(0);
+    expect(monitor.getCurrentMetrics().endpoints.find((e) => e.route === '/a')?.count).toBe(1001);
+    await monitor.close();
+  });
+
+  it("keeps a thrown error apart from another request's 5xx that is still buffered", async () => {
+    const monitor = createPerformanceMonitor({ systemMetrics: false, defaultAlertRules: false, autoStart: true });
+    monitor.trackEndpoint('/x', 3, 500, 'GET'); // a 5xx without a thrown error: one error
+    monitor.trackError('/x', 'GET', new Error('invalid')); // the next request throws…
+    monitor.trackEndpoint('/x', 4, 400, 'GET'); // …and its error handler answers 400: the second error
+    expect(monitor.getCurrentMetrics().endpoints.find((e) => e.route === '/x')).toMatchObject({ count: 2, errors: 2 });
+    await monitor.close();
+  });
+});
+
 describe('analyzers', () => {
   it('merges findings by stable id with firstSeen/lastSeen and drops ones not reported again', async () => {
     const clock = createFakeClock();

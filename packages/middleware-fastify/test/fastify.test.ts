@@ -1,9 +1,8 @@
 import { Agent, get as httpGet } from 'node:http';
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createMemoryCacheStore, createPerformanceMonitor, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
 import { createFakeClock } from '@wai/metrics-core/testing';
-import { testRedis } from '@wai/test-services';
+import { pipelinedGets, testRedis } from '@wai/test-services';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../middleware-express/test/helpers.js';
@@ -112,20 +111,7 @@ describe('timing', () => {
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
-    const pipeline = async (paths: string[], closeWhen: (received: string) => boolean) => {
-      const socket = connect(port, '127.0.0.1');
-      cleanups.push(() => socket.destroy());
-      await once(socket, 'connect');
-      let received = '';
-      socket.on('data', (chunk: Buffer) => {
-        received += chunk.toString();
-        if (closeWhen(received)) socket.destroy();
-      });
-      // Both requests in one write: Node parses and routes the second while the first is still in flight.
-      socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
-      await once(socket, 'close');
-      return received;
-    };
+    const pipeline = (paths: string[], closeWhen: (received: string) => boolean) => pipelinedGets(port, paths, closeWhen);
     const both = await pipeline(['/late/80', '/late/10'], (received) => received.split('HTTP/1.1 200').length === 3);
     expect(both.split('HTTP/1.1 200').length).toBe(3);
     await eventually(() => (endpoint(monitor, '/late/:ms')?.count ?? 0) === 2);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
+export { pipelinedGets, responseCount } from './http-pipeline.js';
 export { freePort } from './ports.js';
 export { mulberry32 } from './random.js';
 export { startRedisServer, startRedisCluster, hasRedisServer, type RedisServerHandle, type RedisClusterHandle } from './redis-server.js';

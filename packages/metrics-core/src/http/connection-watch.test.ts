@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { pipelinedGets, responseCount } from '@wai/test-services';
 import { afterEach, describe, expect, it } from 'vitest';
 import { subscribeResponseFinish, watchRequest, type WatchedRequest } from './connection-watch.js';
 
@@ -38,23 +39,6 @@ async function watchingServer(outcomes: Outcome[], options: { unwatched?: boolea
   return (server.address() as AddressInfo).port;
 }
 
-/** Writes `paths` as pipelined GETs on one connection; closes it once `closeWhen` holds for what came back. */
-async function pipeline(port: number, paths: string[], closeWhen: (received: string) => boolean): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  cleanups.push(() => socket.destroy());
-  await once(socket, 'connect');
-  let received = '';
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString();
-    if (closeWhen(received)) socket.destroy();
-  });
-  socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
-  await once(socket, 'close');
-  return received;
-}
-
-const responses = (received: string) => received.split('HTTP/1.1 ').length - 1;
-
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 2000;
   while (!check()) {
@@ -68,7 +52,7 @@ describe('connection watch', () => {
     cleanups.push(subscribeResponseFinish());
     const outcomes: Outcome[] = [];
     const port = await watchingServer(outcomes);
-    await pipeline(port, ['/late/60', '/late/5/missing', '/late/0'], (received) => responses(received) === 3);
+    await pipelinedGets(port, ['/late/60', '/late/5/missing', '/late/0'], (received) => responseCount(received) === 3);
     await until(() => outcomes.length === 3);
     expect(outcomes).toEqual([
       { path: '/late/60', event: 'finished 200' },
@@ -84,7 +68,7 @@ describe('connection watch', () => {
     cleanups.push(subscribeResponseFinish());
     const outcomes: Outcome[] = [];
     const port = await watchingServer(outcomes);
-    await pipeline(port, ['/late/0', '/late/400', '/late/500'], (received) => responses(received) === 1);
+    await pipelinedGets(port, ['/late/0', '/late/400', '/late/500'], (received) => responseCount(received) === 1);
     await until(() => outcomes.length === 3);
     expect(outcomes).toEqual([
       { path: '/late/0', event: 'finished 200' },
@@ -106,10 +90,10 @@ describe('connection watch', () => {
     const port = await watchingServer(outcomes);
     release();
     release();
-    await pipeline(port, ['/late/0'], (received) => responses(received) === 1);
+    await pipelinedGets(port, ['/late/0'], (received) => responseCount(received) === 1);
     await until(() => outcomes.length === 1);
     other();
-    await pipeline(port, ['/late/0'], (received) => responses(received) === 1);
+    await pipelinedGets(port, ['/late/0'], (received) => responseCount(received) === 1);
     await new Promise((resolve) => setTimeout(resolve, 30));
     // Unsubscribed: the second request's finish is not seen, and its connection closing reports it as closed.
     expect(outcomes.map((outcome) => outcome.event)).toEqual(['finished 200', 'closed']);
@@ -118,6 +102,6 @@ describe('connection watch', () => {
   it('leaves requests it does not watch alone', async () => {
     cleanups.push(subscribeResponseFinish());
     const port = await watchingServer([], { unwatched: true });
-    expect(responses(await pipeline(port, ['/late/0', '/late/0'], (received) => responses(received) === 2))).toBe(2);
+    expect(responseCount(await pipelinedGets(port, ['/late/0', '/late/0'], (received) => responseCount(received) === 2))).toBe(2);
   });
 });

@@ -124,5 +124,5 @@ export {
   type RateLimiterOptions,
   type RateLimitOutcome,
 } from './http/rate-limiter.js';
-export { createRequestTracker, RequestTiming, type RequestTrack, type RequestTracker, type RequestTrackerOptions } from './http/request-tracker.js';
+export { createRequestTracker, RequestTiming, requestTimingContext, type RequestTimingContext, type RequestTrack, type RequestTracker, type RequestTrackerOptions } from './http/request-tracker.js';
 export { joinRoutePath, normalizeMethod, normalizeRoute, OTHER_METHOD, UNMATCHED_ROUTE } from './http/route-label.js';

@@ -1,4 +1,4 @@
-/** Express servers for the benchmark; `node --import tsx servers.ts <variant>` prints `PORT <n>`. */
+/** Express servers for the benchmark (compiled to plain JS by the harness); `node servers.mjs <variant>` prints `PORT <n>`. */
 import type { AddressInfo } from 'node:net';
 import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
 import express from 'express';

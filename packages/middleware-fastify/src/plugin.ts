@@ -14,10 +14,11 @@ import {
   type HttpCache,
   type HttpCacheRouteOptions,
   type HttpRequestInfo,
-  type Logger,
   type PerformanceMonitor,
   type RateLimiter,
   RequestTiming,
+  requestTimingContext,
+  type RequestTimingContext,
   type WatchedRequest,
 } from '@wai/metrics-core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
@@ -47,33 +48,40 @@ declare module 'fastify' {
   }
 }
 
+/** A cache MISS to store once the route has answered (kept only for misses that may be stored). */
+interface PendingSave {
+  key: string;
+  info: HttpRequestInfo;
+  route: HttpCacheRouteOptions | undefined;
+}
+
+/** The plugin instance's timing context: the monitor, clock and logger, and its end-of-request handler. */
+interface PluginContext extends RequestTimingContext {
+  finished(state: RequestState, statusCode: number): void;
+}
+
 /**
- * Per-request state: the request's timing plus what the hooks pass each other, one object per request (the
- * timing is its base class, so a request allocates one object, not two).
+ * Per-request state: the request's timing plus what the hooks pass each other, in one object per request (the
+ * timing is its base class) holding what differs per request; what every request shares is in the context.
  */
 class RequestState extends RequestTiming implements WatchedRequest {
   release: (() => void) | undefined = undefined;
-  cacheKey: string | undefined = undefined;
-  cacheInfo: HttpRequestInfo | undefined = undefined;
-  cacheRoute: HttpCacheRouteOptions | undefined = undefined;
+  save: PendingSave | undefined = undefined;
   /** Answered from the cache; onSend leaves the payload alone. */
   cached = false;
   label: string | undefined = undefined;
 
   constructor(
-    monitor: PerformanceMonitor,
-    logger: Logger,
+    context: PluginContext,
     /** Normalised once at the start (finish, abort and the profiler all need it). */
     readonly method: string,
     readonly raw: object,
-    /** The plugin instance's end-of-request handler. */
-    private readonly onFinished: (state: RequestState, statusCode: number) => void,
   ) {
-    super(monitor, undefined, logger);
+    super(context);
   }
 
   responseFinished(statusCode: number): void {
-    this.onFinished(this, statusCode);
+    (this.context as PluginContext).finished(this, statusCode);
   }
 
   connectionClosed(): void {
@@ -170,22 +178,25 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   // builds a fresh object on every access, which a hot path should not pay for.
   // HTTP/2 streams end without their connection closing, so there only Fastify's per-request signal works.
   const http2 = Boolean(fastify.initialConfig.http2);
-  // Runs inside Node's channel publish, where a throw would become an uncaught exception: never throw.
-  const finished = (state: RequestState, statusCode: number): void => {
-    try {
-      const duration = finishState(state, statusCode);
-      trigger?.observe(labelOf(state), state.method, duration);
-    } catch (error) {
-      logger.warn({ err: error }, '[wai:middleware-fastify] reporting a finished request failed');
-    }
+  const context: PluginContext = {
+    ...requestTimingContext(monitor, { logger }),
+    // Runs inside Node's channel publish, where a throw would become an uncaught exception: never throw.
+    finished(state, statusCode) {
+      try {
+        const duration = finishState(state, statusCode);
+        trigger?.observe(labelOf(state), state.method, duration);
+      } catch (error) {
+        logger.warn({ err: error }, '[wai:middleware-fastify] reporting a finished request failed');
+      }
+    },
   };
   const unsubscribe = subscribeResponseFinish();
   fastify.addHook('onRequest', (request, reply, next) => {
-    const state = new RequestState(monitor, logger, normalizeMethod(request.method), request.raw, finished);
+    const state = new RequestState(context, normalizeMethod(request.method), request.raw);
     (request as WithState)[STATE] = state;
     // HTTP/1 requests are reported from Node's end-of-response channel and their connection's close (see
     // watchRequest in @wai/metrics-core); `inject` and HTTP/2 requests from a listener on their response.
-    if (!watchRequest(request.raw, state)) reply.raw.once('finish', () => finished(state, reply.raw.statusCode));
+    if (!watchRequest(request.raw, state)) reply.raw.once('finish', () => context.finished(state, reply.raw.statusCode));
     if (limiter === undefined || !limitEveryRoute || !request.is404) {
       next();
       return;
@@ -261,9 +272,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     }
     reply.header('x-cache', 'MISS');
     if (lookup.store) {
-      state.cacheKey = lookup.key;
-      state.cacheInfo = info;
-      state.cacheRoute = cacheRoute;
+      state.save = { key: lookup.key, info, route: cacheRoute };
     }
     return false;
   };
@@ -277,7 +286,8 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   /** Stores a MISS (strings and buffers; streams pass through uncached), adds the ETag, answers 304 on a match. */
   const cacheOnSend: onSendHookHandler = (request, reply, payload, next) => {
     const state = (request as WithState)[STATE];
-    if (!state || state.cached || state.cacheKey === undefined || state.cacheInfo === undefined || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+    const save = state?.save;
+    if (!state || state.cached || save === undefined || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
       next(null, payload);
       return;
     }
@@ -285,9 +295,8 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const status = reply.statusCode;
     if (status >= 200 && status < 300 && reply.getHeader('etag') === undefined) reply.header('etag', cache.etagFor(body));
     const response = { status, headers: reply.getHeaders(), body };
-    const { cacheKey, cacheInfo, cacheRoute } = state;
-    void cache.save(cacheKey, cacheInfo, response, cacheRoute).catch((error: unknown) => logger.warn({ err: error, key: cacheKey }, '[wai:middleware-fastify] storing the response failed'));
-    if (cache.matchesIfNoneMatch(cacheInfo, response)) {
+    void cache.save(save.key, save.info, response, save.route).catch((error: unknown) => logger.warn({ err: error, key: save.key }, '[wai:middleware-fastify] storing the response failed'));
+    if (cache.matchesIfNoneMatch(save.info, response)) {
       reply.code(304);
       reply.removeHeader('content-type');
       reply.removeHeader('content-length');

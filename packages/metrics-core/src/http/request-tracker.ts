@@ -29,25 +29,36 @@ export interface RequestTrack {
 
 const defaultNow = (): number => performance.now();
 
+/** What all requests timed the same way share: one reference per request instead of three fields. */
+export interface RequestTimingContext {
+  readonly monitor: PerformanceMonitor | undefined;
+  /** Monotonic milliseconds. */
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** A context for `RequestTiming`: `now` defaults to `performance.now`, `logger` to silent. */
+export function requestTimingContext(monitor: PerformanceMonitor | undefined, options: { now?: () => number; logger?: Logger } = {}): RequestTimingContext {
+  return { monitor, now: options.now ?? defaultNow, logger: options.logger ?? silentLogger };
+}
+
 /**
  * One request's timing, the `RequestTrack` that `createRequestTracker().start()` returns. Exported so an adapter
- * can extend it with its own per-request fields and allocate one object per request instead of two.
+ * can extend it with its own per-request fields and allocate one object per request instead of two; an
+ * adapter's context may carry more than `RequestTimingContext` (its subclass reads it back as `context`).
  */
 export class RequestTiming implements RequestTrack {
   readonly startedAt: number;
   failed = false;
-  private error: unknown;
+  private error: unknown = undefined;
   private done = false;
   private last: number;
-  private phases: Array<[string, number]> | undefined;
+  private phases: Array<[string, number]> | undefined = undefined;
 
-  constructor(
-    private readonly monitor: PerformanceMonitor | undefined,
-    private readonly now: () => number = defaultNow,
-    private readonly logger: Logger = silentLogger,
-  ) {
-    this.startedAt = now();
+  constructor(protected readonly context: RequestTimingContext) {
+    this.startedAt = context.now();
     this.last = this.startedAt;
+    const monitor = context.monitor;
     if (monitor) {
       try {
         monitor.requestStarted();
@@ -58,11 +69,11 @@ export class RequestTiming implements RequestTrack {
   }
 
   elapsed(): number {
-    return this.now() - this.startedAt;
+    return this.context.now() - this.startedAt;
   }
 
   mark(name: string): void {
-    const at = this.now();
+    const at = this.context.now();
     (this.phases ??= []).push([name, at - this.last]);
     this.last = at;
   }
@@ -73,10 +84,10 @@ export class RequestTiming implements RequestTrack {
   }
 
   finish(route: string, method: string, statusCode: number): number {
-    const duration = this.now() - this.startedAt;
+    const duration = this.context.now() - this.startedAt;
     if (this.done) return duration;
     this.done = true;
-    const monitor = this.monitor;
+    const monitor = this.context.monitor;
     if (monitor) {
       // Inline try/catch rather than a guard(closure): this runs once per request and should not allocate.
       try {
@@ -93,7 +104,7 @@ export class RequestTiming implements RequestTrack {
   abort(route: string, method: string): void {
     if (this.done) return;
     this.done = true;
-    const monitor = this.monitor;
+    const monitor = this.context.monitor;
     if (monitor) {
       try {
         monitor.trackAborted(route, method);
@@ -112,7 +123,7 @@ export class RequestTiming implements RequestTrack {
 
   /** A broken monitor must never break a request: log and carry on. */
   private report(error: unknown): void {
-    this.logger.warn({ err: error }, '[wai:metrics-core] monitor call failed while tracking a request');
+    this.context.logger.warn({ err: error }, '[wai:metrics-core] monitor call failed while tracking a request');
   }
 }
 
@@ -128,6 +139,17 @@ export function createRequestTracker(options: RequestTrackerOptions = {}): Reque
   const now = options.now ?? defaultNow;
   const logger = options.logger ?? silentLogger;
   const source = options.monitor;
-  const resolve = typeof source === 'function' ? source : () => source;
-  return { start: () => new RequestTiming(resolve(), now, logger) };
+  if (typeof source !== 'function') {
+    const context: RequestTimingContext = { monitor: source, now, logger };
+    return { start: () => new RequestTiming(context) };
+  }
+  // Resolved per request (a default monitor may be set later); the context is rebuilt only when it changes.
+  let context: RequestTimingContext = { monitor: undefined, now, logger };
+  return {
+    start: () => {
+      const monitor = source();
+      if (monitor !== context.monitor) context = { monitor, now, logger };
+      return new RequestTiming(context);
+    },
+  };
 }

@@ -19,8 +19,9 @@ export interface WatchedRequest {
  * requests in flight together overflow into a list. `null` marks a watched connection with nothing in flight.
  *
  * The end of each response comes from Node's `http.server.response.finish` diagnostics channel, which the
- * server publishes with the request's socket. A/B against bare Fastify under autocannon, a per-response
- * `finish` listener (what a Fastify `onResponse` hook adds) cost about 5 % of throughput, the channel about 1 %.
+ * server publishes with the request's socket. Against bare Fastify (plain node, fresh processes per round), an
+ * empty `onResponse` hook, which adds per-response listeners, cost 6.0 µs a request (0.929x); this channel and
+ * `http.server.request.start` subscribed together, with empty subscribers, 3.4 µs (0.951x).
  */
 const CURRENT = Symbol.for('@wai/metrics-core.inFlight');
 const MORE = Symbol.for('@wai/metrics-core.pipelined');

@@ -135,8 +135,8 @@ class Monitor implements PerformanceMonitor {
    * trackEndpoint buffers each request in these parallel arrays (one slot: a few stores on two or three cache
    * lines) and `flushPending` folds them into their series in a batch, before any read. Updating a series
    * touches its route maps, window record, sketch and export counters: about ten cache lines that, between two
-   * requests of a busy server, the network stack has evicted. In a batch they stay hot. A/B under autocannon,
-   * buffering took about a third off the cost of timing a request on Fastify.
+   * requests of a busy server, the network stack has evicted. In a batch they stay hot: under autocannon,
+   * in one A/B run a buffered stand-in took the Fastify plugin's cost from 8.6 to 5.7 µs a request.
    */
   private readonly pendingRoute: Array<string | undefined> = new Array<string | undefined>(PENDING).fill(undefined);
   private readonly pendingMethod: Array<string | undefined> = new Array<string | undefined>(PENDING).fill(undefined);

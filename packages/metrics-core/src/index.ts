@@ -94,7 +94,7 @@ export {
   type ResponseCacheDecision,
   type ResponseCacheReason,
 } from './http/cacheability.js';
-export { subscribeResponseFinish, watchRequest, type WatchedRequest } from './http/connection-watch.js';
+export { subscribeResponseFinish, watchRequest, watchResponse, type WatchedRequest } from './http/connection-watch.js';
 export { createConcurrencyLimiter, type ConcurrencyLimiter, type ConcurrencyLimiterOptions } from './http/concurrency-limiter.js';
 export { createEtag, ifNoneMatchMatches } from './http/etag.js';
 export { ageSeconds, freshnessOf, type Freshness, type FreshnessInfo } from './http/freshness.js';

@@ -1,4 +1,4 @@
-import { createRequestTracker, normalizeMethod, silentLogger, subscribeResponseFinish, watchRequest, type Logger, type PerformanceMonitor, type RequestTrack } from '@wai/metrics-core';
+import { createRequestTracker, normalizeMethod, silentLogger, subscribeResponseFinish, watchRequest, watchResponse, type Logger, type PerformanceMonitor, type RequestTrack } from '@wai/metrics-core';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { getDefaultMonitor } from './defaults.js';
 import { getTrack, recordOf, routeLabel, watchRoute, watchRouteOn, type RequestReporter } from './request-state.js';
@@ -21,7 +21,7 @@ export interface RequestTimingOptions {
  *
  * The end of a request comes from Node's `http.server.response.finish` diagnostics channel and aborts from one
  * `close` listener per connection (`watchRequest` in @wai/metrics-core), not from a listener on each response;
- * requests without a Node socket behind them (test doubles) fall back to the response's `close` event.
+ * requests without a Node socket behind them (test doubles) fall back to the response's own events.
  */
 export function enhancedRequestTiming(options: RequestTimingOptions = {}): RequestHandler {
   const timing = createTiming(options);
@@ -101,14 +101,6 @@ function createTiming(options: RequestTimingOptions): Timing {
       record.track?.abort(routeLabel(req), normalizeMethod(req.method));
     },
   };
-  // Fallback for requests without a Node socket: 'close' follows 'finish' on a completed response, and comes
-  // alone when the client went away first. One listener shared by every request (it reads `res.req`).
-  const reportOnClose = function waiReportOnClose(this: Response): void {
-    const req = this.req;
-    const record = recordOf(req);
-    if (!this.writableFinished) reporter.aborted(req, record);
-    else reporter.finished(req, record, this.statusCode);
-  };
   const addServerTiming = (res: Response, track: RequestTrack): void => {
     if (!serverTiming) return;
     const writeHead = res.writeHead;
@@ -129,7 +121,7 @@ function createTiming(options: RequestTimingOptions): Timing {
         subscribed = true;
         subscribeResponseFinish();
       }
-      if (!watchRequest(req, record)) res.on('close', reportOnClose);
+      if (!watchRequest(req, record)) watchResponse(res, record);
       addServerTiming(res, track);
     },
     addServerTiming,

@@ -39,6 +39,17 @@ async function serve(app: express.Express): Promise<Listening> {
 const endpoint = (monitor: PerformanceMonitor, route: string, method = 'GET') =>
   monitor.getCurrentMetrics().endpoints.find((stats) => stats.route === route && stats.method === method);
 
+/** The routes both timing tests label: a parameterised one, one that throws, one slow enough to abort. */
+function timedRoutes(framework: typeof express | typeof express4) {
+  const router = framework.Router();
+  router.get('/users/:id', (_req, res) => void res.json({ ok: true }));
+  router.get('/boom', () => {
+    throw new Error('kaput');
+  });
+  router.get('/slow', (_req, res) => void setTimeout(() => res.json({ late: true }), 1000));
+  return router;
+}
+
 describe.each([
   ['Express 5', express],
   ['Express 4', express4],
@@ -48,12 +59,7 @@ describe.each([
       const monitor = monitorForTest();
       const app = framework();
       app.use(enhancedRequestTiming({ monitor, serverTiming: true }));
-      const router = framework.Router();
-      router.get('/users/:id', (_req, res) => void res.json({ ok: true }));
-      router.get('/boom', () => {
-        throw new Error('kaput');
-      });
-      router.get('/slow', (_req, res) => void setTimeout(() => res.json({ late: true }), 1000));
+      const router = timedRoutes(framework);
       app.use('/api', router);
       app.use('/v2', router); // one Route object under two mount paths: each keeps its own label
       app.use(requestErrorTracking());
@@ -102,12 +108,7 @@ describe.each([
       const app = framework();
       // Registered before the instrumentation: still inside the timed span.
       app.use((_req, _res, next) => void setTimeout(next, 30));
-      const router = framework.Router();
-      router.get('/users/:id', (_req, res) => void res.json({ ok: true }));
-      router.get('/boom', () => {
-        throw new Error('kaput');
-      });
-      router.get('/slow', (_req, res) => void setTimeout(() => res.json({ late: true }), 1000));
+      const router = timedRoutes(framework);
       app.use('/api', router);
       app.use(requestErrorTracking());
       const uninstrument = instrumentApp(app, { monitor, serverTiming: true });

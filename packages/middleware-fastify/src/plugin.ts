@@ -11,6 +11,7 @@ import {
   revalidationToken,
   subscribeResponseFinish,
   watchRequest,
+  watchResponse,
   type HttpCache,
   type HttpCacheRouteOptions,
   type HttpRequestInfo,
@@ -195,8 +196,8 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const state = new RequestState(context, normalizeMethod(request.method), request.raw);
     (request as WithState)[STATE] = state;
     // HTTP/1 requests are reported from Node's end-of-response channel and their connection's close (see
-    // watchRequest in @wai/metrics-core); `inject` and HTTP/2 requests from a listener on their response.
-    if (!watchRequest(request.raw, state)) reply.raw.once('finish', () => context.finished(state, reply.raw.statusCode));
+    // watchRequest in @wai/metrics-core); `inject` and HTTP/2 requests from their response's events.
+    if (!watchRequest(request.raw, state)) watchResponse(reply.raw, state);
     if (limiter === undefined || !limitEveryRoute || !request.is404) {
       next();
       return;

@@ -1,9 +1,9 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipelinedGets, responseCount } from '@wai/test-services';
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscribeResponseFinish, watchRequest, type WatchedRequest } from './connection-watch.js';
+import { subscribeResponseFinish, watchRequest, watchResponse, type WatchedRequest } from './connection-watch.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -81,6 +81,19 @@ describe('connection watch', () => {
     const entry: WatchedRequest = { raw: {}, responseFinished: () => undefined, connectionClosed: () => undefined };
     expect(watchRequest({ url: '/', socket: {} }, entry)).toBe(false);
     expect(watchRequest(undefined, entry)).toBe(false);
+  });
+
+  it('falls back to the response\'s own events: finish then close reports once, close alone is an abort', () => {
+    const events: string[] = [];
+    const entry = (name: string): WatchedRequest => ({ raw: {}, responseFinished: (status) => events.push(`${name} finished ${status}`), connectionClosed: () => events.push(`${name} closed`) });
+    const done = Object.assign(new EventEmitter(), { statusCode: 201 });
+    watchResponse(done, entry('done'));
+    done.emit('finish');
+    done.emit('close');
+    const gone = Object.assign(new EventEmitter(), { statusCode: 200 });
+    watchResponse(gone, entry('gone'));
+    gone.emit('close');
+    expect(events).toEqual(['done finished 201', 'gone closed']);
   });
 
   it('stops reporting when the last subscription is released, and releasing twice is harmless', async () => {

@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { EventEmitter } from 'node:events';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -101,4 +102,20 @@ export function watchRequest(raw: unknown, entry: WatchedRequest): boolean {
     (socket[MORE] ??= []).push(entry);
   }
   return true;
+}
+
+/**
+ * The fallback for what `watchRequest` declines (`inject` fakes, HTTP/2 compatibility responses): the response's
+ * own events, `finish` then `close`, or `close` alone when the client went away first. Two listeners and a
+ * closure per request, which is why HTTP/1 requests go through `watchRequest` instead.
+ */
+export function watchResponse(response: EventEmitter & { readonly statusCode: number }, entry: WatchedRequest): void {
+  let finished = false;
+  response.once('finish', () => {
+    finished = true;
+    entry.responseFinished(response.statusCode);
+  });
+  response.once('close', () => {
+    if (!finished) entry.connectionClosed();
+  });
 }

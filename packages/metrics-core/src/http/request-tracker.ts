@@ -140,15 +140,15 @@ export function createRequestTracker(options: RequestTrackerOptions = {}): Reque
   const logger = options.logger ?? silentLogger;
   const source = options.monitor;
   if (typeof source !== 'function') {
-    const context: RequestTimingContext = { monitor: source, now, logger };
+    const context = requestTimingContext(source, { now, logger });
     return { start: () => new RequestTiming(context) };
   }
   // Resolved per request (a default monitor may be set later); the context is rebuilt only when it changes.
-  let context: RequestTimingContext = { monitor: undefined, now, logger };
+  let context = requestTimingContext(undefined, { now, logger });
   return {
     start: () => {
       const monitor = source();
-      if (monitor !== context.monitor) context = { monitor, now, logger };
+      if (monitor !== context.monitor) context = requestTimingContext(monitor, { now, logger });
       return new RequestTiming(context);
     },
   };

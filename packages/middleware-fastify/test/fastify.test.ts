@@ -156,6 +156,30 @@ describe('timing', () => {
     expect(endpoint(monitor, '/v2/shops/:shopId/orders/:orderId')?.count).toBe(1);
   });
 
+  it('labels routes declared before the plugin, a prefixed plugin\'s root with and without its slash, and each method of a multi-method route', async () => {
+    const monitor = monitorForTest();
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    app.get('/early/:id', async () => ({ early: true }));
+    await app.register(waiPerformance, { monitor });
+    void app.register(
+      async (child) => {
+        child.get('/', async () => ({ root: true }));
+        child.route({ method: ['GET', 'POST'], url: '/both', handler: async () => ({ both: true }) });
+      },
+      { prefix: '/v1' },
+    );
+    await app.ready();
+    for (const url of ['/early/1', '/v1', '/v1/']) expect((await app.inject(url)).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/v1/both' })).statusCode).toBe(200);
+    expect((await app.inject('/v1/both')).statusCode).toBe(200);
+    expect(endpoint(monitor, '/early/:id')?.count).toBe(1);
+    expect(endpoint(monitor, '/v1')?.count).toBe(2);
+    expect(endpoint(monitor, '/v1/both', 'POST')?.count).toBe(1);
+    expect(endpoint(monitor, '/v1/both', 'GET')?.count).toBe(1);
+    expect(endpoint(monitor, UNMATCHED_ROUTE)).toBeUndefined();
+  });
+
   it('creates, starts and closes its own monitor when given options', async () => {
     const app = await appWith({ monitor: { systemMetrics: false, defaultAlertRules: false } }, (instance) => {
       instance.get('/ping', async () => 'pong');
@@ -219,6 +243,22 @@ describe('caching (config.cache)', () => {
     expect(head.headers['x-cache']).toBe('HIT');
     expect(calls.count).toBe(1);
     expect((await app.inject('/uncached')).headers['x-cache']).toBeUndefined();
+  });
+
+  it('runs instance-wide hooks registered after the plugin before serving a cached response', async () => {
+    const app = await appWith({ monitor: monitorForTest(), cacheStore: createMemoryCacheStore(), cache: { ttl: 60 } }, (instance) => {
+      // An API-key header is not one the cache refuses, nor part of the key: only the hook's order keeps it out.
+      instance.addHook('onRequest', async (request, reply) => {
+        if (request.headers['x-api-key'] !== 'open-sesame') await reply.code(403).send({ denied: true });
+      });
+      instance.get('/report', { config: { cache: true } }, async () => ({ report: 1 }));
+    });
+    const allowed = { url: '/report', headers: { 'x-api-key': 'open-sesame' } };
+    expect((await app.inject(allowed)).headers['x-cache']).toBe('MISS');
+    expect((await app.inject(allowed)).headers['x-cache']).toBe('HIT');
+    const denied = await app.inject({ url: '/report', headers: { 'x-api-key': 'wrong' } });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.headers['x-cache']).toBeUndefined();
   });
 
   it('answers a MISS with 304 when the generated ETag matches', async () => {

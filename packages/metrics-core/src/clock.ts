@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * Time is injected everywhere so tests control it (TanStack Query's timer-manager idea). `now()` is wall-clock
  * milliseconds (for timestamps and windows); `monotonic()` is for measuring durations.

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PerformanceMonitor } from '../types.js';
 
@@ -27,6 +28,8 @@ export interface RequestTrack {
   serverTiming(): string;
 }
 
+// The module's `performance`, not the global one: in Node 20 the global is a lazy getter, and reading it on every
+// call made a clock read about 45 ns (a third) slower, twice per request.
 const defaultNow = (): number => performance.now();
 
 /** What all requests timed the same way share: one reference per request instead of three fields. */

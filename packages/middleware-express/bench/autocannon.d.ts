@@ -18,6 +18,8 @@ declare module 'autocannon' {
       latency: Histogram;
       non2xx: number;
       errors: number;
+      /** Seconds the run took. */
+      duration: number;
     }
   }
   function autocannon(options: autocannon.Options, callback: (error: Error | null, result: autocannon.Result) => void): unknown;

@@ -71,6 +71,13 @@ export interface ScenarioOptions {
    * processes is not at the mercy of one lucky or unlucky process.
    */
   freshProcesses?: boolean;
+  /**
+   * Within a round, measure each variant in this many interleaved slices of `durationSeconds / slices` (a whole
+   * number of seconds) instead of one stretch: a, b, c, a, b, c… The machine's speed here swings by tens of per
+   * cent within seconds (bare Fastify in one run: 19,488 then 5,180 req/s), so pairs measured a second apart
+   * share more of it than pairs measured a whole stretch apart. @default 1
+   */
+  slices?: number;
 }
 
 function median(values: readonly number[]): number {
@@ -182,21 +189,36 @@ export async function runScenario(options: ScenarioOptions): Promise<Map<string,
       }
       const order = [...options.variants.keys()];
       if (options.freshProcesses) order.push(...order.splice(0, round % order.length));
+      const slices = options.slices ?? 1;
+      const sliceSeconds = options.durationSeconds / slices;
+      if (!Number.isInteger(sliceSeconds)) throw new Error(`durationSeconds ${options.durationSeconds} does not split into ${slices} whole-second slices`);
+      const totals = options.variants.map(() => ({ requests: 0, seconds: 0, cpu: 0, p99s: [] as number[] }));
+      for (let slice = 0; slice < slices; slice++) {
+        for (const index of order) {
+          const variant = options.variants[index] as string;
+          const child = (servers[index] as { child: ChildProcess }).child;
+          const cpuBefore = await cpuTime(child);
+          const result = await load(urlOf(servers, index), options.connections, sliceSeconds);
+          const cpuAfter = await cpuTime(child);
+          if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+          const total = totals[index] as (typeof totals)[number];
+          total.requests += result.requests.total;
+          total.seconds += result.duration;
+          total.cpu += cpuAfter - cpuBefore;
+          total.p99s.push(result.latency.p99);
+        }
+      }
       for (const index of order) {
         const variant = options.variants[index] as string;
-        const child = (servers[index] as { child: ChildProcess }).child;
-        const cpuBefore = await cpuTime(child);
-        const result = await load(urlOf(servers, index), options.connections, options.durationSeconds);
-        const cpuAfter = await cpuTime(child);
+        const total = totals[index] as (typeof totals)[number];
         const measurement: Measurement = {
           variant,
-          requestsPerSecond: result.requests.average,
-          p99Ms: result.latency.p99,
-          cpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
-          non2xx: result.non2xx,
-          errors: result.errors,
+          requestsPerSecond: total.requests / total.seconds,
+          p99Ms: median(total.p99s),
+          cpuMicrosPerRequest: total.cpu / Math.max(1, total.requests),
+          non2xx: 0,
+          errors: 0,
         };
-        if (measurement.non2xx > 0 || measurement.errors > 0) throw new Error(`${variant}: ${measurement.non2xx} non-2xx, ${measurement.errors} errors`);
         samples.get(variant)?.push(measurement);
         console.log(`round ${round + 1} ${variant.padEnd(22)} ${measurement.requestsPerSecond.toFixed(0).padStart(7)} req/s  p99 ${measurement.p99Ms} ms  ${measurement.cpuMicrosPerRequest.toFixed(1)} µs CPU/req`);
       }
@@ -297,7 +319,7 @@ export function writeRows(rows: readonly BenchRow[], replacePrefix?: string): vo
     cpus: cpus().length,
     method:
       'autocannon over loopback, no pipelining, each variant in its own child process, variants alternated per round, medians of rounds; ' +
-      'overhead rows (-c 100) start fresh server processes every round and rotate the order; ' +
+      'overhead rows (-c 100) start fresh server processes every round, rotate the order and interleave the variants in 1 s slices within a round; ' +
       'cpu_us_per_request is the server process CPU time per request (process.cpuUsage over IPC) and cpu_ratio = baseline/ours',
     rows: merged,
   };
@@ -324,8 +346,9 @@ export interface MiddlewareBenchOptions {
  * The middleware benchmark both adapters run: per-request overhead (bare vs @wai vs competitor, -c 100) and a
  * 5 ms route cached vs uncached at -c 1 (latency-bound: what caching a slow route buys one client) and -c 10,
  * and a 5 ms CPU-bound route cached vs uncached at -c 10.
- * Rounds are short (2 s) and many, so load from other processes on the machine spreads over all variants; the
- * overhead rows take fresh server processes each round (see `freshProcesses`).
+ * Rounds are short (2–3 s) and many, so load from other processes on the machine spreads over all variants; the
+ * overhead rows take fresh server processes each round (see `freshProcesses`) and interleave the variants in
+ * 1 s slices within it (see `slices`).
  * Merges its rows into bench/results/middleware.json.
  */
 export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promise<void> {
@@ -335,8 +358,9 @@ export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promi
     variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), options.competitor.variant],
     path: '/hello/1',
     connections: 100,
-    durationSeconds: 2,
-    rounds: 16,
+    durationSeconds: 3,
+    slices: 3,
+    rounds: 20,
     warmupSeconds: 1.5,
     freshProcesses: true,
   };

@@ -106,7 +106,8 @@ type RouteConfigObject = { url?: unknown; method?: unknown } & Record<symbol, Ro
  * two copies of Fastify in one process have two symbols); `request.routeOptions` is the public way but builds a
  * twelve-field object on every access, so the hot path uses it only when the symbol is missing.
  */
-function routeConfigReader(): (request: FastifyRequest) => RouteConfigObject | undefined {
+/** @internal Exported for tests only (the package index does not re-export it). */
+export function routeConfigReader(): (request: FastifyRequest) => RouteConfigObject | undefined {
   let contextKey: symbol | null | undefined;
   return (request) => {
     if (contextKey === undefined) contextKey = Object.getOwnPropertySymbols(request).find((key) => key.description === 'fastify.context') ?? null;

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../middleware-express/test/helpers.js';
 import { createTestRedisRateLimitStore } from '../../middleware-express/test/redis-rate-limit-store.js';
 import { waiPerformance, type WaiPerformanceOptions } from '../src/index.js';
+import { routeConfigReader } from '../src/plugin.js';
 
 const calm: LoadSignal = { timestamp: 0, eventLoopDelayP99: 5, latencyP99: 20, errorRate: 0, healthScore: 97, heapUsagePercent: 20, inFlight: 0 };
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -178,6 +179,24 @@ describe('timing', () => {
     expect(endpoint(monitor, '/v1/both', 'POST')?.count).toBe(1);
     expect(endpoint(monitor, '/v1/both', 'GET')?.count).toBe(1);
     expect(endpoint(monitor, UNMATCHED_ROUTE)).toBeUndefined();
+  });
+
+  it('reads the route config through Fastify\'s context symbol, and through routeOptions where the symbol is missing', async () => {
+    const seen: unknown[] = [];
+    const app = Fastify();
+    cleanups.push(() => app.close());
+    app.get('/cfg/:id', { config: { marker: 'route-config' } as never }, async (request) => {
+      // Only the request's own symbol-keyed fields, no routeOptions getter: found through the symbol or not at all.
+      const symbolsOnly = Object.fromEntries(Object.getOwnPropertySymbols(request).map((key) => [key, (request as unknown as Record<symbol, unknown>)[key]]));
+      const viaSymbol = routeConfigReader()(symbolsOnly as unknown as typeof request) as Record<string, unknown> | undefined;
+      const withoutSymbol = { routeOptions: request.routeOptions } as unknown as typeof request;
+      const viaRouteOptions = routeConfigReader()(withoutSymbol) as Record<string, unknown> | undefined;
+      seen.push(viaSymbol?.marker, viaSymbol?.url, viaRouteOptions?.marker, viaSymbol === viaRouteOptions);
+      return {};
+    });
+    await app.inject('/cfg/1');
+    // One config object per route: what the plugin stores on it is found again by the next request.
+    expect(seen).toEqual(['route-config', '/cfg/:id', 'route-config', true]);
   });
 
   it('creates, starts and closes its own monitor when given options', async () => {

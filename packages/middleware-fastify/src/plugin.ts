@@ -105,8 +105,8 @@ type RouteConfigObject = { url?: unknown; method?: unknown } & Record<symbol, Ro
  * symbol (`Symbol('fastify.context')`, found on the first request by its description, per plugin instance since
  * two copies of Fastify in one process have two symbols); `request.routeOptions` is the public way but builds a
  * twelve-field object on every access, so the hot path uses it only when the symbol is missing.
+ * @internal Exported for tests only (the package index does not re-export it).
  */
-/** @internal Exported for tests only (the package index does not re-export it). */
 export function routeConfigReader(): (request: FastifyRequest) => RouteConfigObject | undefined {
   let contextKey: symbol | null | undefined;
   return (request) => {
@@ -223,9 +223,12 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     if (config === undefined) return unmatched;
     let route = config[ROUTE];
     if (route === undefined) {
-      // 404 contexts have no url; the same for routes registered with several methods.
+      // A 404 context has no url (UNMATCHED); a route serving several methods has an array as its method, so
+      // each of its requests is labelled with its own.
       route = { label: normalizeRoute(typeof config.url === 'string' ? config.url : undefined), method: typeof config.method === 'string' ? normalizeMethod(config.method) : undefined };
-      config[ROUTE] = route;
+      // Non-enumerable, so code that copies or inspects `routeOptions.config` does not see it. A 404 handler's
+      // config is the user's own object, which may be frozen: then the label is worked out per request.
+      if (Object.isExtensible(config)) Object.defineProperty(config, ROUTE, { value: route });
     }
     return route;
   };

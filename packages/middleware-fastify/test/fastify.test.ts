@@ -181,6 +181,15 @@ describe('timing', () => {
     expect(endpoint(monitor, UNMATCHED_ROUTE)).toBeUndefined();
   });
 
+  it('labels requests to a custom 404 handler with a frozen config as unmatched, without failing them', async () => {
+    const monitor = monitorForTest();
+    const app = await appWith({ monitor }, (instance) => {
+      instance.setNotFoundHandler({ config: Object.freeze({ kind: 'not-found' }) } as never, async (_request, reply) => reply.code(404).send({ missing: true }));
+    });
+    for (let i = 0; i < 2; i++) expect((await app.inject('/nowhere')).json()).toEqual({ missing: true });
+    expect(endpoint(monitor, UNMATCHED_ROUTE)?.count).toBe(2);
+  });
+
   it('reads the route config through Fastify\'s context symbol, and through routeOptions where the symbol is missing', async () => {
     const seen: unknown[] = [];
     const app = Fastify();

@@ -19,8 +19,10 @@ const mainThreadTicks = (pid) => {
 const load = (url, duration) =>
   new Promise((resolve, reject) => autocannon({ url, connections: 100, duration, pipelining: 1 }, (error, result) => (error ? reject(error) : resolve(result))));
 const start = (variant) =>
-  new Promise((resolve) => {
+  new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [serverFile], { env: { ...process.env, WAI_MODE: variant }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // A server that dies before printing its port (no `pnpm build` yet, say) must end the run, not hang it.
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code} before listening`)));
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;

@@ -13,6 +13,7 @@ const mode = process.env.WAI_MODE ?? 'bare';
 const app = Fastify({ logger: false });
 const START = Symbol('start');
 const LABEL = Symbol('label');
+const IN_FLIGHT = Symbol('inFlight');
 if (mode === 'wai') await app.register(waiPerformance, { monitor: createPerformanceMonitor({ autoStart: true }) });
 if (mode === 'emptyhook') app.addHook('onRequest', (_request, _reply, next) => next());
 if (mode === 'minimal') {
@@ -20,13 +21,13 @@ if (mode === 'minimal') {
   app.decorateRequest(START, 0);
   app.addHook('onRequest', (request, _reply, next) => {
     request[START] = performance.now();
-    request.raw.socket[LABEL] = request;
+    request.raw.socket[IN_FLIGHT] = request;
     next();
   });
   subscribe('http.server.response.finish', ({ request, response, socket }) => {
-    const started = socket[LABEL];
+    const started = socket[IN_FLIGHT];
     if (started === undefined || started.raw !== request) return;
-    socket[LABEL] = undefined;
+    socket[IN_FLIGHT] = undefined;
     monitor.trackEndpoint('/hello/:id', performance.now() - started[START], response.statusCode, 'GET');
   });
 }

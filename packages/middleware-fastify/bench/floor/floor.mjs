@@ -11,6 +11,12 @@ const variants = (process.argv[2] ?? 'bare,wai,minimal,emptyhook,nohook').split(
 const rounds = Number(process.argv[3] ?? 10);
 const slices = Number(process.argv[4] ?? 4);
 const serverFile = fileURLToPath(new URL('server.mjs', import.meta.url));
+// IDLE=<seconds> lets the servers sit idle after starting, as production servers do before traffic: about 8 s in,
+// V8's memory reducer runs a compacting GC, which can leave `process.nextTick` megamorphic for the rest of the
+// process (see "A server that sits idle" in the README).
+const idleMs = Number(process.env.IDLE ?? 0) * 1000;
+// SERVER_FLAGS="--no-memory-reducer" passes Node/V8 flags to the servers (not to this script).
+const serverFlags = (process.env.SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 
 const mainThreadTicks = (pid) => {
   const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -20,7 +26,7 @@ const load = (url, duration) =>
   new Promise((resolve, reject) => autocannon({ url, connections: 100, duration, pipelining: 1 }, (error, result) => (error ? reject(error) : resolve(result))));
 const start = (variant) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [serverFile], { env: { ...process.env, WAI_MODE: variant }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...serverFlags, serverFile], { env: { ...process.env, WAI_MODE: variant }, stdio: ['ignore', 'pipe', 'inherit'] });
     // A server that dies before printing its port (no `pnpm build` yet, say) must end the run, not hang it.
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code} before listening`)));
     let output = '';
@@ -40,6 +46,7 @@ const results = new Map(variants.map((variant) => [variant, []]));
 for (let round = 0; round < rounds; round++) {
   const servers = [];
   for (const variant of variants) servers.push(await start(variant));
+  if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
   for (const server of servers) await load(server.url, 1.5);
   for (let slice = 0; slice < slices; slice++) {
     for (let i = 0; i < servers.length; i++) {

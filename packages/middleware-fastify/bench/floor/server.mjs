@@ -7,14 +7,20 @@ import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { createPerformanceMonitor } from '@wai/metrics-core';
 import Fastify from 'fastify';
+import fp from 'fastify-plugin';
 import { waiPerformance } from '../../dist/index.js';
 
+// `bareready`, `emptyplugin` and `wainoawait` isolate a startup effect (see IDLE in floor.mjs): bare Fastify
+// that awaits `app.ready()` before listening, bare Fastify with an awaited plugin that does nothing, and @wai
+// registered without awaiting `register`.
 const mode = process.env.WAI_MODE ?? 'bare';
 const app = Fastify({ logger: false });
 const START = Symbol('start');
 const LABEL = Symbol('label');
 const IN_FLIGHT = Symbol('inFlight');
 if (mode === 'wai') await app.register(waiPerformance, { monitor: createPerformanceMonitor({ autoStart: true }) });
+if (mode === 'emptyplugin') await app.register(fp((_instance, _options, done) => done()));
+if (mode === 'wainoawait') app.register(waiPerformance, { monitor: createPerformanceMonitor({ autoStart: true }) });
 if (mode === 'emptyhook') app.addHook('onRequest', (_request, _reply, next) => next());
 if (mode === 'minimal') {
   const monitor = createPerformanceMonitor({ autoStart: true });
@@ -52,6 +58,7 @@ if (mode === 'nohook') {
   });
 }
 app.get('/hello/:id', async () => ({ hello: 'world' }));
+if (mode === 'bareready') await app.ready();
 await app.listen({ port: 0, host: '127.0.0.1' });
 console.log(`PORT ${app.server.address().port}`);
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

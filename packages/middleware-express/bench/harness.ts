@@ -26,6 +26,8 @@ export interface Measurement {
 
 export interface BenchRow {
   name: string;
+  /** When the run that wrote this row ended (ISO 8601): Express and Fastify rows come from separate runs. */
+  measured_at?: string;
   unit: string;
   ours: number;
   ours_p99: number;
@@ -310,11 +312,12 @@ export function writeRows(rows: readonly BenchRow[], replacePrefix?: string): vo
   }
   const names = new Set(rows.map((row) => row.name));
   const kept = (existing.rows ?? []).filter((row) => !names.has(row.name) && !(replacePrefix !== undefined && row.name.startsWith(replacePrefix)));
-  const merged = [...kept, ...rows];
+  const date = new Date().toISOString();
+  const merged = [...kept, ...rows.map((row) => ({ ...row, measured_at: date }))];
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   const document = {
     package: '@wai/middleware-express + @wai/middleware-fastify',
-    date: new Date().toISOString(),
+    date,
     node: process.version,
     cpus: cpus().length,
     method:

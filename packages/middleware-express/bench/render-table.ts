@@ -16,13 +16,16 @@ function table(prefix: string): string {
     '| row | ours req/s | ours p99 ms | baseline req/s (p99 ms) | ratio (medians) | ratio (paired median) | target | met | server CPU µs/req ours / baseline |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const row of document.rows.filter((candidate) => candidate.name.startsWith(prefix))) {
+  const rows = document.rows.filter((candidate) => candidate.name.startsWith(prefix));
+  // The file's own date is its newest run's, which may be the other framework's.
+  const measured = rows.map((row) => row.measured_at ?? document.date).sort().at(-1) ?? document.date;
+  for (const row of rows) {
     const cpu = row.cpu_us_per_request ? `${row.cpu_us_per_request.ours} / ${row.cpu_us_per_request.baseline}` : '';
     lines.push(
       `| ${row.name} (-c ${row.connections}) | ${row.ours} | ${row.ours_p99} | ${row.baseline.name}: ${row.baseline.value} (${row.baseline.p99 ?? ''}) | ${row.ratio} | ${row.ratio_paired_median} | ${row.target} | ${row.met ? 'yes' : '**no**'} | ${cpu} |`,
     );
   }
-  return `Measured ${document.date.slice(0, 16).replace('T', ' ')} UTC, Node ${document.node}, ${document.cpus} CPUs.\n\n${lines.join('\n')}`;
+  return `Measured ${measured.slice(0, 16).replace('T', ' ')} UTC, Node ${document.node}, ${document.cpus} CPUs.\n\n${lines.join('\n')}`;
 }
 
 for (const [framework, prefix, readme] of [

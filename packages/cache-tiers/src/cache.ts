@@ -32,6 +32,6 @@
  */
 export { createCache } from './cache/create-cache.js';
 export type { CacheOptions, CircuitOptions, L1Options, L2Options, LeaseOptions } from './cache/options.js';
-export type { Cache, CacheEvents, ComposedTier, GetOrSetOptions, Loader, LoaderContext, SetOptions } from './cache/types.js';
+export type { Cache, CacheEvents, ComposedTier, FillToken, GetOrSetOptions, Loader, LoaderContext, SetOptions } from './cache/types.js';
 export type { CacheHook, CacheHookEvents, CachePluginHandle } from './cache/hooks.js';
 export type { RememberedLoader } from './cache/loader-registry.js';

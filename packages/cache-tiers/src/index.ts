@@ -11,6 +11,7 @@ export type {
   CachePluginHandle,
   CircuitOptions,
   ComposedTier,
+  FillToken,
   GetOrSetOptions,
   L1Options,
   L2Options,
@@ -22,7 +23,7 @@ export type {
 } from './cache.js';
 
 // ── tiers ────────────────────────────────────────────────────────────────────────────────────────────────
-export type { CacheEntry, CacheTier, SyncCacheTier, TierName } from './tier.js';
+export { isVersionedTier, type CacheEntry, type CacheTier, type SyncCacheTier, type TierName, type VersionedTier } from './tier.js';
 export { createRedisTier, redisKeys, type RedisClient, type RedisKeys, type RedisTier, type RedisTierOptions } from './l2/index.js';
 export {
   createPostgresTier,
@@ -35,7 +36,7 @@ export {
   type SqlTierCommonOptions,
   type SqlTierOptions,
 } from './l3/index.js';
-export type { TagInvalidationStore } from './tag-store.js';
+export { DEFAULT_FILL_WINDOW_MS } from './tag-store.js';
 
 // ── building blocks ──────────────────────────────────────────────────────────────────────────────────────
 export { createCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';

@@ -35,6 +35,32 @@ export interface CacheTier {
   close(): Promise<void>;
 }
 
+/**
+ * A shared tier (Redis, SQL) that versions its writes against a logical clock of its own, after the leases of
+ * "Scaling Memcache at Facebook" (NSDI 2013, §3.2.1): a reader that misses takes the tier's `version()` before it
+ * loads; `set`, `delete`, `invalidateTag` and `clear` advance the clock and leave their version on the key, the tag
+ * or the namespace; `fill` stores the loaded entry only when none of those happened after the reader's version.
+ * No wall clock of any machine is compared: versions come from the tier's one counter.
+ */
+export interface VersionedTier extends CacheTier {
+  readonly versioned: true;
+  /**
+   * Ms a delete's tombstone and an entry's version outlive the entry: a fill whose version is older than this
+   * (measured on the filler's own monotonic clock) must not be attempted.
+   */
+  readonly fillWindow: number;
+  /** The tier's logical clock now. */
+  version(): Promise<number>;
+  /** Stores `entry` unless the key, one of its tags or the namespace changed after `since`; true when stored. */
+  fill(key: string, entry: CacheEntry, since: number): Promise<boolean>;
+  /** Invalidates every entry carrying `tag` in O(1): reads refuse entries older than the tag's new version. */
+  invalidateTag(tag: string): Promise<void>;
+}
+
+export function isVersionedTier(tier: CacheTier): tier is VersionedTier {
+  return (tier as Partial<VersionedTier>).versioned === true;
+}
+
 /** L1's extra synchronous surface: the hot path must not pay for a Promise on a memory hit. */
 export interface SyncCacheTier extends CacheTier {
   /**

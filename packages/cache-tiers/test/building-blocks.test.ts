@@ -4,7 +4,7 @@ import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCircuitBreaker, type CircuitState } from '../src/circuit-breaker.js';
 import { createSingleFlight } from '../src/single-flight.js';
 import { createRemoteTier } from '../src/cache/remote-tier.js';
-import { createTagStamps } from '../src/cache/tag-stamps.js';
+import { createFillGuard } from '../src/cache/fill-guard.js';
 import { createHookRegistry } from '../src/cache/hooks.js';
 import { createMemoryTier } from '../src/l1/index.js';
 import type { CacheTier } from '../src/tier.js';
@@ -162,19 +162,26 @@ describe('remote tier calls', () => {
   });
 });
 
-describe('tag stamps and hooks', () => {
-  it('an entry written after the newest stamp skips the per-tag checks; older ones are still refused', () => {
-    const clock = createFakeClock();
-    const stamps = createTagStamps(clock, 2);
-    const entry = (createdAt: number, tags: string[]) => ({ value: 1, createdAt, expiresAt: Infinity, staleUntil: Infinity, tags });
-    stamps.remember('a', 100);
-    stamps.remember('b', 200);
-    stamps.remember('c', 300); // 'a' is forgotten (bound 2), the newest stamp stays 300
-    expect(stamps.isValid(entry(150, ['b']))).toBe(false);
-    expect(stamps.isValid(entry(250, ['b']))).toBe(true);
-    expect(stamps.isValid(entry(300, ['c']))).toBe(false);
-    expect(stamps.isValid(entry(301, ['c', 'b']))).toBe(true);
-    expect(stamps.isValid(entry(50, []))).toBe(true);
+describe('fill guard and hooks', () => {
+  it('the fill guard refuses fills begun before a mark of their key, tag or everything, and forgets safely', () => {
+    const guard = createFillGuard(2);
+    const early = guard.token();
+    guard.markKey('a');
+    expect(guard.allows(early, 'a', [])).toBe(false);
+    expect(guard.allows(early, 'b', [])).toBe(true);
+    const afterA = guard.token();
+    expect(guard.allows(afterA, 'a', [])).toBe(true);
+    guard.markTag('t');
+    expect(guard.allows(afterA, 'b', ['t'])).toBe(false);
+    expect(guard.allows(afterA, 'b', ['u'])).toBe(true);
+    guard.markKey('b');
+    guard.markKey('c'); // 'a' is forgotten (bound 2): fills begun before its mark are refused for every key
+    expect(guard.allows(early, 'z', [])).toBe(false);
+    expect(guard.allows(afterA, 'z', [])).toBe(true);
+    const beforeAll = guard.token();
+    guard.markAll();
+    expect(guard.allows(beforeAll, 'z', [])).toBe(false);
+    expect(guard.allows(guard.token(), 'z', ['t'])).toBe(true);
   });
 
   it('counts handlers per event, so events nobody handles are not built', () => {

@@ -39,6 +39,7 @@ describe('tier failure: redis-server killed mid-run', () => {
     }
     await sleep(50);
     await a.set('profile', 'v1', { tags: ['user:1'], ttl: 60 });
+    await sleep(30); // A's 'set' message reaches B first (a back-fill racing it is refused)
     expect(await b.get('profile')).toBe('v1'); // now in B's L1 too
     const l1OfB = b.tiers[0]!.tier as SyncCacheTier;
     expect(l1OfB.getSync('profile')).toBeDefined();
@@ -101,17 +102,8 @@ describe('tier failure: redis-server killed mid-run', () => {
     // …and the tagged entry is invalid on every instance (B's L1 was cleared when its bus reconnected).
     expect(await a.get('profile')).toBeUndefined();
     expect(await b.get('profile')).toBeUndefined();
-    // A fresh instance reading an entry written before the invalidation refuses it too.
-    const old = Date.now() - 10_000;
-    await direct.del('{fault}:e:profile');
-    const c = make();
-    c.on('error', () => {});
-    const l2OfC = c.tiers.find((tier) => tier.name === 'l2')!.tier;
-    await l2OfC.set('profile', { value: 'v1', createdAt: old, expiresAt: Date.now() + 60_000, staleUntil: Date.now() + 60_000, tags: ['user:1'] });
-    expect(await c.get('profile')).toBeUndefined();
-
     direct.disconnect();
-    await Promise.all([a.close(), b.close(), c.close()]);
+    await Promise.all([a.close(), b.close()]);
     await sleep(20);
     expect(unhandled).toEqual([]);
   });

@@ -2,7 +2,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix, redisUrl } from '@wai/test-services';
 import { createRedisTier } from '../src/l2/index.js';
-import { SCRIPTS } from '../src/l2/redis-scripts.js';
 
 const admin = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
 const namespace = `l2-${process.pid}-${Date.now()}`;
@@ -72,24 +71,48 @@ describe('L2 Redis tier', () => {
     await tier.close();
   });
 
-  it('reads with a plain HGET; a tagged entry is checked against the stamps and dropped only if not rewritten', async () => {
+  it('a tagged entry is refused once one of its tags has a later version; a rewrite after it is served', async () => {
     const tier = createRedisTier({ redis: redisUrl(), namespace });
-    const old = { ...entry('old', ['t1', 't2']), createdAt: Date.now() - 10 };
-    await tier.set('tagged', old);
+    await tier.set('tagged', entry('old', ['t1', 't2']));
     await tier.set('untagged', entry('plain'));
     expect((await tier.get('tagged'))?.value).toBe('old');
-    await tier.setTagInvalidation('t2', Date.now() - 5);
+    await tier.invalidateTag('t2');
     expect(await tier.get('tagged')).toBeUndefined();
-    expect(await admin.exists(`{${namespace}}:e:tagged`)).toBe(0);
     expect((await tier.get('untagged'))?.value).toBe('plain');
-    // Written after the stamp: valid. An invalidated read never deletes a newer rewrite (compare-and-delete).
-    const newer = { ...entry('new', ['t2']), createdAt: Date.now() + 1 };
-    await tier.set('tagged', newer);
+    await tier.set('tagged', entry('new', ['t2']));
     expect((await tier.get('tagged'))?.value).toBe('new');
-    await tier.set('raced', newer);
-    // A stale reader's createdAt no longer matches the stored one, so the delete is refused.
-    expect(await admin.eval(SCRIPTS.waiDeleteIfCreated.lua, 1, `{${namespace}}:e:raced`, String(old.createdAt))).toBe(0);
-    expect(await admin.exists(`{${namespace}}:e:raced`)).toBe(1);
+    await tier.close();
+  });
+
+  it('fills are refused after a write, a delete, a tag invalidation or a clear that came after their version', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace });
+    const before = await tier.version();
+    await tier.set('k', entry('written'));
+    expect(await tier.fill('k', entry('late'), before)).toBe(false);
+    expect((await tier.get('k'))?.value).toBe('written');
+    const afterSet = await tier.version();
+    expect(afterSet).toBeGreaterThan(before);
+    expect(await tier.fill('k', entry('fresh'), afterSet)).toBe(true);
+    expect((await tier.get('k'))?.value).toBe('fresh');
+    // An older fill never replaces a newer one.
+    expect(await tier.fill('k', entry('older'), before)).toBe(false);
+
+    const beforeDelete = await tier.version();
+    expect(await tier.delete('k')).toBe(true);
+    expect(await tier.delete('k')).toBe(false);
+    expect(await tier.fill('k', entry('late'), beforeDelete)).toBe(false);
+    expect(await tier.get('k')).toBeUndefined();
+
+    const beforeTag = await tier.version();
+    await tier.invalidateTag('t');
+    expect(await tier.fill('tagged', entry('late', ['t']), beforeTag)).toBe(false);
+    expect(await tier.fill('untagged', entry('ok', ['u']), beforeTag)).toBe(true);
+
+    const beforeClear = await tier.version();
+    await tier.clear();
+    expect(await tier.fill('other', entry('late'), beforeClear)).toBe(false);
+    // The clock survives clear: versions keep growing.
+    expect(await tier.version()).toBeGreaterThan(beforeClear);
     await tier.close();
   });
 
@@ -98,7 +121,7 @@ describe('L2 Redis tier', () => {
     await tier.set('s1', entry(1, ['a']));
     await admin.script('FLUSH');
     await tier.set('s2', entry(2, ['a']));
-    await tier.setTagInvalidation('never-used', Date.now());
+    await tier.invalidateTag('never-used');
     expect((await tier.get('s2'))?.value).toBe(2);
     expect(await tier.deleteByTag('a')).toBe(2);
     await tier.close();

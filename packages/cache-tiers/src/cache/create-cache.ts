@@ -10,8 +10,7 @@ import { parseBusMessage, type BusMessage } from '../bus/messages.js';
 import { assertValidKey, assertValidTags, assertValidTtl, tierUnavailable } from '../errors.js';
 import { jsonSerializer } from '../serializer.js';
 import { createSingleFlight } from '../single-flight.js';
-import { isInvalidatedByTags, type TagInvalidationStore } from '../tag-store.js';
-import type { CacheEntry, CacheTier, SyncCacheTier, TierName } from '../tier.js';
+import { isVersionedTier, type CacheEntry, type CacheTier, type SyncCacheTier, type TierName, type VersionedTier } from '../tier.js';
 import { createBasicStats } from './basic-stats.js';
 import { createHookRegistry, type CachePluginHandle } from './hooks.js';
 import { createLoaderRegistry } from './loader-registry.js';
@@ -20,11 +19,11 @@ import { predictivePreloading, type PredictivePreloadingOptions } from '../predi
 import type { CacheOptions, L1Options, L2Options } from './options.js';
 import type { PendingOperation } from './pending-queue.js';
 import { createRemoteTier, type RemoteTier } from './remote-tier.js';
-import { createTagStamps } from './tag-stamps.js';
 import { createCoarseNow } from './coarse-now.js';
-import { createLoadTokens, type LoadToken } from './load-tokens.js';
+import { createFillGuard } from './fill-guard.js';
+import { createBusOutbox } from './bus-outbox.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
-import type { Cache, CacheEvents, ComposedTier, GetOrSetOptions, Loader, SetOptions } from './types.js';
+import type { Cache, CacheEvents, ComposedTier, FillToken, GetOrSetOptions, Loader, SetOptions } from './types.js';
 
 /** One L1 read in this many is timed for `latencyAvgMs` (a power of two). */
 const L1_LATENCY_SAMPLE = 64;
@@ -50,8 +49,10 @@ export function createCache(options: CacheOptions = {}): Cache {
   assertValidTtl(grace, 'grace');
   const commandTimeout = options.commandTimeout ?? 500;
   const failSafeRetryInterval = options.failSafeRetryInterval ?? 1000;
+  // A caller waits at most this long for another instance's load (then loads itself): the README's worst case.
   const leaseOptions = options.lease ? { ttl: 10_000, wait: 5000, ...(options.lease === true ? {} : options.lease) } : undefined;
-  for (const [name, value] of Object.entries({ commandTimeout, failSafeRetryInterval, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
+  const flushTimeout = options.flushTimeout ?? 2000;
+  for (const [name, value] of Object.entries({ commandTimeout, failSafeRetryInterval, flushTimeout, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 0`);
   }
   const compressionThreshold = options.compressionThreshold ?? 1024;
@@ -92,6 +93,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       owned,
       clock,
       commandTimeout,
+      maxPending: options.maxPendingInvalidations ?? 10_000,
       failureThreshold: options.circuitBreaker?.failureThreshold ?? 3,
       resetTimeout: options.circuitBreaker?.resetTimeout ?? 1000,
       onError: (tier, error) => {
@@ -102,6 +104,8 @@ export function createCache(options: CacheOptions = {}): Cache {
         logger.warn({ tier }, '[wai:cache-tiers] tier down: reads fall through, writes are dropped, invalidations queued');
         hooks.emit('tierState', { tier, up: false });
         emitter.emit('tier:down', tier, tierUnavailable(tier, 'circuit opened'));
+        // Nobody can announce a finished load through a tier that is down: waiting on would only stall reads.
+        if (redis && remote.find((candidate) => candidate.name === tier)?.tier === redis) leaseWaiters.wakeAll();
       },
       onUp: (tier) => {
         logger.info({ tier }, '[wai:cache-tiers] tier up');
@@ -109,8 +113,11 @@ export function createCache(options: CacheOptions = {}): Cache {
         emitter.emit('tier:up', tier);
         const slot = remote.find((candidate) => candidate.name === tier);
         // Redis was unreachable, so the bus missed messages too (its own connection may come back later).
-        if (slot && slot.tier === redis && options.bus && l1) void l1.clear();
-        if (slot) void replay(slot);
+        if (slot && slot.tier === redis && options.bus && l1) {
+          guard.markAll();
+          void l1.clear();
+        }
+        if (slot) void replay(slot).then(() => outbox.flush());
       },
     });
   if (options.l2) {
@@ -143,8 +150,9 @@ export function createCache(options: CacheOptions = {}): Cache {
   if ((options.bus || leaseOptions) && !redis) {
     throw new ConfigError('[wai:cache-tiers] `bus` and `lease` need the built-in Redis tier: pass `l2: { redis }`');
   }
-  // Tag stamps live in Redis when there is an L2, in L3 otherwise (and always in memory).
-  const tagSlot = remote.find((slot) => isTagStore(slot.tier));
+  /** The versioned collaborator of each remote slot (undefined for custom tiers that keep no versions). */
+  const versionedOf = remote.map((slot) => (isVersionedTier(slot.tier) ? slot.tier : undefined));
+  const guard = createFillGuard(options.maxTagStamps ?? 100_000);
 
   const stats = createBasicStats([...(l1 ? [l1.name] : []), ...remote.map((slot) => slot.name)]);
   hooks.add(stats.hook);
@@ -158,7 +166,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         slot.pending.unshift(operation);
         return;
       }
-      if (slot.tier === redis) void publish(busMessageFor(operation));
+      if (slot.tier === redis) void outbox.send(busMessageFor(operation));
     }
   }
 
@@ -169,43 +177,29 @@ export function createCache(options: CacheOptions = {}): Cache {
       case 'clear':
         return (await slot.call((tier) => tier.clear())).ok;
       case 'tag': {
-        // O(1): one stamp in the tag store; reads refuse older entries. Tagged entries are deleted too only
-        // when asked (`purgeOnInvalidate`), or when no tier keeps stamps (custom tiers).
-        if (slot === tagSlot) {
-          const stamped = (await slot.call((tier) => (tier as unknown as TagInvalidationStore).setTagInvalidation(operation.tag, operation.at))).ok;
+        // O(1) on a versioned tier: the tag gets a new version and reads refuse older entries. Tagged entries are
+        // deleted too only when asked (`purgeOnInvalidate`), or on tiers that keep no versions (custom tiers).
+        const versioned = versionedOf[remote.indexOf(slot)];
+        if (versioned) {
+          const stamped = (await slot.call(() => versioned.invalidateTag(operation.tag))).ok;
           if (stamped && purgeOnInvalidate) track(slot.call((tier) => tier.deleteByTag(operation.tag)));
           return stamped;
         }
-        if (tagSlot && !purgeOnInvalidate) return true;
         return (await slot.call((tier) => tier.deleteByTag(operation.tag))).ok;
       }
     }
   }
 
-  /** Applies an invalidation to every remote tier now, or queues it for the tiers that are down. */
-  async function invalidateRemote(operation: PendingOperation): Promise<boolean[]> {
-    return Promise.all(
-      remote.map(async (slot) => {
-        if (slot.pending.size > 0 || !(await applyRemote(slot, operation))) {
-          slot.pending.push(operation);
-          return false;
-        }
-        return true;
-      }),
-    );
-  }
-
-  // ── tags: stamps in memory, in the tag store, and checked on read ──────────────────────────────────────
-  const stamps = createTagStamps(clock, options.maxTagStamps ?? 100_000);
-
-  async function validRemotely(entry: CacheEntry, from: RemoteTier): Promise<boolean> {
-    if (entry.tags.length === 0 || !tagSlot) return true;
-    // A tier that keeps the stamps itself and checks them on read (Redis) already refused stale entries.
-    if (from === tagSlot && (from.tier as { checksTagStamps?: boolean }).checksTagStamps === true) return true;
-    const read = await tagSlot.call((tier) => (tier as unknown as TagInvalidationStore).getTagInvalidations(entry.tags));
-    if (!read.ok) return true; // the memory stamps were checked; the store is down
-    read.value.forEach((stamp, index) => stamp > 0 && stamps.remember(entry.tags[index]!, stamp));
-    return !isInvalidatedByTags(entry.createdAt, read.value);
+  /**
+   * Applies an invalidation to every remote tier, deepest first, or queues it for the tiers that are down. Deepest
+   * first: a reader that missed an upper tier takes that tier's version before reading the one below, so once the
+   * lower tier is invalidated, a back-fill of what it read there is refused by the upper tier.
+   */
+  async function invalidateRemote(operation: PendingOperation): Promise<void> {
+    for (let level = remote.length - 1; level >= 0; level--) {
+      const slot = remote[level]!;
+      if (slot.pending.size > 0 || !(await applyRemote(slot, operation))) slot.pending.push(operation);
+    }
   }
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -222,11 +216,8 @@ export function createCache(options: CacheOptions = {}): Cache {
   function readL1(tier: SyncCacheTier, key: string, now: number): CacheEntry | undefined {
     const timed = hooks.listening.tierAccess > 0 || (++l1Reads & (L1_LATENCY_SAMPLE - 1)) === 0;
     const started = timed ? clock.monotonic() : 0;
-    let entry = tier.getSync(key, now);
-    if (entry !== undefined && entry.tags.length > 0 && !stamps.isValid(entry)) {
-      tier.deleteSync(key);
-      entry = undefined;
-    }
+    // No tag check here: every invalidation drops L1's entries at once, and the guard keeps fills begun before it out.
+    const entry = tier.getSync(key, now);
     if (entry === undefined) l1Counters.misses++;
     else l1Counters.hits++;
     if (timed) {
@@ -240,8 +231,18 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   const isFresh = (found: Found | undefined): found is Found => found !== undefined && found.entry.expiresAt > clock.now();
 
-  /** Looks through the tiers top-down; a hit below L1 back-fills the tiers above it (same absolute expiry). */
-  async function lookup(key: string, skipL1 = false, backfillHits = true): Promise<Found | undefined> {
+  /** A fill token under construction: the read path records each remote tier's version as it misses there. */
+  const newToken = (): FillToken & { remote: Array<number | undefined> } => ({ local: guard.token(), remote: [], startedAt: clock.monotonic() });
+
+  /**
+   * Looks through the tiers top-down; a hit below L1 back-fills the tiers above it (same absolute expiry). On a
+   * miss at a versioned tier its version is read before the tier below is (one more round trip, misses only), so
+   * the back-fill of what the lower tier gave is a fill like any other. With `token`, every tier's version is
+   * recorded, for the load that follows the miss.
+   */
+  async function lookup(key: string, skipL1 = false, backfillHits = true, token?: FillToken & { remote: Array<number | undefined> }): Promise<Found | undefined> {
+    const local = token?.local ?? guard.token();
+    const versions: Array<number | undefined> = token?.remote ?? [];
     let stale: Found | undefined;
     if (!skipL1 && l1) {
       const now = coarseNow();
@@ -253,13 +254,11 @@ export function createCache(options: CacheOptions = {}): Cache {
     }
     for (let level = 0; level < remote.length; level++) {
       const slot = remote[level]!;
+      // Invalidations queued for this tier are not applied yet: what it holds may be what they invalidate.
+      if (slot.pending.size > 0) continue;
       const started = clock.monotonic();
       const read = await slot.get(key);
-      let entry = read.ok ? read.value : undefined;
-      if (entry && entry.tags.length > 0 && !(stamps.isValid(entry) && (await validRemotely(entry, slot)))) {
-        void slot.call((tier) => tier.delete(key));
-        entry = undefined;
-      }
+      const entry = read.ok ? read.value : undefined;
       if (read.ok) {
         const latencyMs = clock.monotonic() - started;
         const counters = remoteCounters[level]!;
@@ -269,22 +268,57 @@ export function createCache(options: CacheOptions = {}): Cache {
         counters.latencySamples++;
         if (hooks.has('tierAccess')) hooks.emit('tierAccess', { tier: slot.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= clock.now(), latencyMs });
       }
-      if (!entry) continue;
-      if (entry.expiresAt > clock.now()) {
-        if (backfillHits) backfill(key, entry, level);
+      if (entry && entry.expiresAt > clock.now()) {
+        if (backfillHits) backfill(key, entry, level, local, versions);
         return { entry, level, tier: slot.name };
       }
-      if (!stale || entry.createdAt > stale.entry.createdAt) stale = { entry, level, tier: slot.name };
+      const versioned = versionedOf[level];
+      if (versioned && read.ok && (token !== undefined || (backfillHits && level < remote.length - 1))) {
+        const version = await slot.call(() => versioned.version());
+        if (version.ok) versions[level] = version.value;
+      }
+      if (entry && (!stale || entry.createdAt > stale.entry.createdAt)) stale = { entry, level, tier: slot.name };
     }
     return stale;
   }
 
-  function backfill(key: string, entry: CacheEntry, level: number) {
-    l1?.setSync(key, entry);
+  /** L1 takes the entry when this process heard of no invalidation since `local`; upper remote tiers fill. */
+  function backfill(key: string, entry: CacheEntry, level: number, local: number, versions: ReadonlyArray<number | undefined>) {
+    if (l1 && guard.allows(local, key, entry.tags)) l1.setSync(key, entry);
     for (let index = 0; index < level; index++) {
-      const slot = remote[index]!;
-      track(slot.call((tier) => tier.set(key, entry)));
+      const versioned = versionedOf[index];
+      const since = versions[index];
+      if (versioned && since !== undefined) track(remote[index]!.call(() => versioned.fill(key, entry, since)));
+      else if (!versioned) track(remote[index]!.call((tier) => tier.set(key, entry)));
     }
+  }
+
+  /**
+   * Stores a value computed since `token` (a load, a response, a warmed entry) unless something invalidated its
+   * key or one of its tags since: L1 by this process's guard, each versioned tier by its own versions. Resolves
+   * true when every tier that could be asked took it.
+   */
+  async function storeFill(key: string, entry: CacheEntry, token: FillToken): Promise<boolean> {
+    if (!guard.allows(token.local, key, entry.tags)) return false;
+    l1?.setSync(key, entry);
+    hooks.emit('write', { op: 'set', key, ttl: Math.max(0, (entry.expiresAt - clock.now()) / 1000), tags: entry.tags });
+    const results = await Promise.all(
+      remote.map(async (slot, level) => {
+        const versioned = versionedOf[level];
+        if (!versioned) return (await slot.call((tier) => tier.set(key, entry))).ok || true;
+        const since = token.remote[level];
+        // Unknown version (the tier was down when the fill began) or invalidations still queued: leave the tier be.
+        if (since === undefined || slot.pending.size > 0) return true;
+        if (clock.monotonic() - token.startedAt >= versioned.fillWindow) return false;
+        const filled = await slot.call(() => versioned.fill(key, entry, since));
+        return !filled.ok || filled.value;
+      }),
+    );
+    const stored = results.every(Boolean);
+    // A shared tier knows of an invalidation this process has not heard of yet: drop the copy L1 just took.
+    if (!stored && l1 && l1.getSync(key) === entry) l1.deleteSync(key);
+    if (stored && emitter.listenerCount('set') > 0) emitter.emit('set', key);
+    return stored;
   }
 
   // ── writes ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -309,7 +343,7 @@ export function createCache(options: CacheOptions = {}): Cache {
    * `createdAt` is when the data was read: for a load, when the loader started, so a tag invalidated while the
    * loader ran also invalidates its (possibly already outdated) result.
    */
-  function makeEntry(value: unknown, setOptions: SetOptions | undefined, createdAt = stamps.nextCreatedAt()): { entry: CacheEntry; ttl: number } {
+  function makeEntry(value: unknown, setOptions: SetOptions | undefined, createdAt = clock.now()): { entry: CacheEntry; ttl: number } {
     validateSetOptions(setOptions);
     const ttl = setOptions?.ttl ?? defaultTTL;
     const entryGrace = setOptions?.grace ?? grace;
@@ -320,13 +354,22 @@ export function createCache(options: CacheOptions = {}): Cache {
     return { entry, ttl };
   }
 
-  /** Writes to L1 now and to L2/L3 (returned promise); failures are absorbed (writes to a down tier are dropped). */
-  function store(key: string, entry: CacheEntry, ttl: number): Promise<unknown> {
+  /**
+   * A write (`set`): every remote tier, deepest first, then L1, then the bus. Versioned tiers advance their clock,
+   * so fills begun before the write are refused; a tier that is down gets a delete queued, so it cannot serve the
+   * value this write replaced when it comes back.
+   */
+  async function writeThrough(key: string, entry: CacheEntry, ttl: number): Promise<void> {
+    guard.markKey(key);
+    for (let level = remote.length - 1; level >= 0; level--) {
+      const slot = remote[level]!;
+      if (slot.pending.size > 0 || !(await slot.call((tier) => tier.set(key, entry))).ok) slot.pending.push({ op: 'delete', key });
+    }
+    guard.markKey(key);
     l1?.setSync(key, entry);
     hooks.emit('write', { op: 'set', key, ttl, tags: entry.tags });
     if (emitter.listenerCount('set') > 0) emitter.emit('set', key);
-    const writes = Promise.all(remote.map((slot) => slot.call((tier) => tier.set(key, entry)))).then(() => publish({ i: instanceId, o: 'set', k: key }));
-    return writes;
+    await outbox.send({ i: instanceId, o: 'set', k: key });
   }
 
   // Background work (write-behind after getOrSet, back-fills, lease releases): close() waits for it.
@@ -345,8 +388,12 @@ export function createCache(options: CacheOptions = {}): Cache {
   if (redis && (options.bus || leaseOptions)) {
     pubsub = createRedisPubSub(redis, {
       onReconnect: () => {
-        // Messages sent while we were away are lost: drop everything L1 holds rather than serve it stale.
-        if (options.bus && l1) void l1.clear();
+        // Messages sent while we were away are lost: drop everything L1 holds rather than serve it stale, and
+        // refuse the fills begun before the gap (they may have read what a lost message invalidated).
+        if (options.bus && l1) {
+          guard.markAll();
+          void l1.clear();
+        }
         leaseWaiters.wakeAll();
       },
       onError: reportError,
@@ -366,13 +413,15 @@ export function createCache(options: CacheOptions = {}): Cache {
     switch (message.o) {
       case 'set':
       case 'delete':
+        guard.markKey(message.k);
         l1?.deleteSync(message.k);
         break;
       case 'tag':
-        stamps.remember(message.t, message.a);
+        guard.markTag(message.t);
         if (l1) void l1.deleteByTag(message.t);
         break;
       case 'clear':
+        guard.markAll();
         if (l1) void l1.clear();
         break;
     }
@@ -389,26 +438,32 @@ export function createCache(options: CacheOptions = {}): Cache {
     }
   }
 
-  async function publish(message: BusMessage): Promise<void> {
-    if (!options.bus || !pubsub || !redis) return;
-    const slot = remote.find((candidate) => candidate.tier === redis)!;
-    await slot.call((tier) => (tier as RedisTier).publish(busChannel!, JSON.stringify(message)));
+  const redisSlot = redis ? remote.find((slot) => slot.tier === redis) : undefined;
+  /** True when delivered to Redis (or when there is no bus to deliver to). */
+  async function publish(message: BusMessage): Promise<boolean> {
+    if (!options.bus || !pubsub || !redis || !redisSlot) return true;
+    return (await redisSlot.call(() => redis!.publish(busChannel!, JSON.stringify(message)))).ok;
   }
+  const outbox = createBusOutbox({ publish, clock, retryInterval: failSafeRetryInterval, maxSize: options.maxPendingInvalidations ?? 10_000, instanceId });
 
   // ── getOrSet ───────────────────────────────────────────────────────────────────────────────────────────
   const refreshes = createSingleFlight();
   const loaders = createLoaderRegistry(options.maxRememberedLoaders ?? 10_000);
   const failedAt = new Map<string, number>();
-  const loadTokens = createLoadTokens();
-  const beginLoad = (key: string) => loadTokens.begin(key, stamps.nextCreatedAt());
-  const supersedeLoads = (key?: string) => {
-    loadTokens.supersede(key);
-    if (key === undefined) for (const flight of flights.values()) flight.superseded = true;
-    else {
-      const flight = flights.get(key);
-      if (flight) flight.superseded = true;
-    }
-  };
+
+  /** Each versioned remote tier's version now (one round trip per tier, in parallel): a fill's starting point. */
+  async function beginFill(): Promise<FillToken> {
+    const token = newToken();
+    await Promise.all(
+      remote.map(async (slot, level) => {
+        const versioned = versionedOf[level];
+        if (!versioned || slot.pending.size > 0) return;
+        const version = await slot.call(() => versioned.version());
+        if (version.ok) token.remote[level] = version.value;
+      }),
+    );
+    return token;
+  }
 
   /**
    * The read-through past L1: one flight per key (in-process single-flight), registered before its first read.
@@ -417,41 +472,26 @@ export function createCache(options: CacheOptions = {}): Cache {
    */
   interface Flight {
     promise: Promise<unknown> | undefined;
-    /**
-     * The flight stands in for a load token until the read misses (a hit needs none): a set/delete/clear of the
-     * key while it reads marks it, and the token taken for the load inherits the mark.
-     */
-    superseded: boolean;
   }
   const flights = new Map<string, Flight>();
 
   async function readThrough<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, flight: Flight): Promise<T> {
     try {
-      const found = await lookup(key, true);
+      // The token is taken before the first remote read: a load after a miss is a fill begun then.
+      const token = newToken();
+      const found = await lookup(key, true, true, token);
       if (isFresh(found)) {
         hit(key, found.tier);
         return found.entry.value as T;
       }
-      return await resolveMiss(key, loader, callOptions, flight, found);
+      return await resolveMissWith(key, loader, callOptions, token, found);
     } finally {
       if (flights.get(key) === flight) flights.delete(key);
     }
   }
 
   /** Past a read that found nothing fresh: fail-safe, the cross-instance lease, then the load. */
-  async function resolveMiss<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, flight: Flight, found: Found | undefined): Promise<T> {
-    // `createdAt` is taken here, before the loader runs (the data it returns is at least this recent).
-    const token = beginLoad(key);
-    if (flight.superseded) token.superseded = true;
-    let loading = false;
-    try {
-      return await resolveMissWith(key, loader, callOptions, token, found, () => (loading = true));
-    } finally {
-      if (!loading) token.done();
-    }
-  }
-
-  async function resolveMissWith<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, token: LoadToken, found: Found | undefined, startLoading: () => void): Promise<T> {
+  async function resolveMissWith<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, token: FillToken, found: Found | undefined): Promise<T> {
     const stale = found?.entry;
     if (stale) {
       const failed = failedAt.get(key);
@@ -465,7 +505,6 @@ export function createCache(options: CacheOptions = {}): Cache {
     // Cross-instance single-flight: one instance loads, the others wait for its pub/sub announcement.
     let leaseHeld = false;
     const useLease = leaseOptions && (callOptions?.lease ?? true) && redis && pubsub?.connected;
-    const redisSlot = redis ? remote.find((slot) => slot.tier === redis) : undefined;
     if (useLease && redisSlot && redisSlot.breaker.state === 'closed') {
       const softTimeout = callOptions?.softTimeout ?? options.softTimeout;
       const waiter = leaseWaiters.wait(key, stale && softTimeout !== undefined ? Math.min(leaseOptions.wait, softTimeout) : leaseOptions.wait);
@@ -493,21 +532,23 @@ export function createCache(options: CacheOptions = {}): Cache {
         if (isFresh(loaded)) return loaded.entry.value as T;
         // The holder is still refreshing: a stale value (within grace) beats a second load.
         if (stale) return stale.value as T;
-      } else waiter.cancel();
+      } else {
+        waiter.cancel();
+        // The acquire may have reached Redis and only its answer been lost: release it after the load, or the
+        // other instances would wait for a lease nobody holds (release is compare-and-delete on our id).
+        leaseHeld = true;
+      }
     }
-    startLoading();
     return load(key, loader, callOptions, stale, leaseHeld, token);
   }
 
-  async function load<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, stale: CacheEntry | undefined, leaseHeld: boolean, token: LoadToken): Promise<T> {
+  async function load<T>(key: string, loader: Loader<T>, callOptions: GetOrSetOptions | undefined, stale: CacheEntry | undefined, leaseHeld: boolean, token: FillToken): Promise<T> {
     const started = clock.monotonic();
-    const { createdAt } = token;
-    const done = () => token.done();
+    const createdAt = clock.now();
     const loading = Promise.resolve()
       .then(() => loader({ key, stale: stale?.value as T | undefined }))
       .then(
         (value) => {
-          done();
           hooks.emit('load', { key, latencyMs: clock.monotonic() - started });
           let made: ReturnType<typeof makeEntry>;
           try {
@@ -516,14 +557,13 @@ export function createCache(options: CacheOptions = {}): Cache {
             if (leaseHeld) track(releaseLease(key)); // an unserialisable result: nothing stored, lease freed
             throw error;
           }
-          const { entry, ttl } = made;
+          const { entry } = made;
           failedAt.delete(key);
-          const writes = token.superseded || !stamps.isValid(entry) ? Promise.resolve() : store(key, entry, ttl);
+          const writes = storeFill(key, entry, token);
           track(leaseHeld ? writes.finally(() => releaseLease(key)) : writes);
           return entry.value as T;
         },
         (error: unknown) => {
-          done();
           hooks.emit('load', { key, latencyMs: clock.monotonic() - started, error });
           if (leaseHeld) track(releaseLease(key));
           throw error;
@@ -572,10 +612,25 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   async function releaseLease(key: string): Promise<void> {
-    const slot = remote.find((candidate) => candidate.tier === redis);
-    if (!slot || !redis) return;
-    await slot.call((tier) => (tier as RedisTier).releaseLease(key, instanceId));
-    await slot.call((tier) => (tier as RedisTier).publish(leaseChannel!, key));
+    if (!redisSlot || !redis) return;
+    const lease = redis;
+    await redisSlot.call(() => lease.releaseLease(key, instanceId));
+    await redisSlot.call(() => lease.publish(leaseChannel!, key));
+  }
+
+  /**
+   * On close: invalidations still queued for a tier that was down, and bus messages not yet delivered, are sent
+   * until they are or `flushTimeout` ms pass; what is left is logged (and lost with the process: the README's bound).
+   */
+  async function flushInvalidations(): Promise<void> {
+    const deadline = clock.monotonic() + flushTimeout;
+    const undelivered = () => outbox.size + remote.reduce((sum, slot) => sum + slot.pending.size, 0);
+    while (undelivered() > 0 && clock.monotonic() < deadline) {
+      for (let level = remote.length - 1; level >= 0; level--) await replay(remote[level]!);
+      await outbox.flush();
+      if (undelivered() > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(100, Math.max(1, deadline - clock.monotonic()))));
+    }
+    if (undelivered() > 0) logger.warn({ undelivered: undelivered() }, '[wai:cache-tiers] closing with invalidations Redis/SQL never took: other instances may serve the old values until they expire');
   }
 
   // 'hit' / 'miss' listeners counted as they come and go, so the hot path reads a number, not listenerCount().
@@ -651,8 +706,20 @@ export function createCache(options: CacheOptions = {}): Cache {
       assertOpen();
       const { entry, ttl } = makeEntry(value, setOptions);
       failedAt.delete(key);
-      supersedeLoads(key);
-      await store(key, entry, ttl);
+      await writeThrough(key, entry, ttl);
+    },
+
+    beginFill(): Promise<FillToken> {
+      if (closed) return Promise.reject(new ConfigError('[wai:cache-tiers] the cache is closed'));
+      return beginFill();
+    },
+
+    async fill<T = unknown>(token: FillToken, key: string, value: T, setOptions?: SetOptions): Promise<boolean> {
+      assertValidKey(key);
+      assertOpen();
+      if (!isFillToken(token)) throw new ValidationError('E_INVALID_ARGUMENT', '[wai:cache-tiers] fill needs the token beginFill() returned');
+      const { entry } = makeEntry(value, setOptions);
+      return storeFill(key, entry, token);
     },
 
     // Not an `async` method: returning the flight's promise from one would wrap it in another promise (two more
@@ -682,7 +749,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         return shared as Promise<T>;
       }
       // Registered before the read starts; readThrough removes it when it settles (even synchronously).
-      const flight: Flight = { promise: undefined, superseded: false };
+      const flight: Flight = { promise: undefined };
       flights.set(key, flight);
       const promise = readThrough(key, loader, callOptions, flight);
       flight.promise = promise;
@@ -694,41 +761,43 @@ export function createCache(options: CacheOptions = {}): Cache {
       assertOpen();
       // "Existed" means a valid entry (fresh or stale) could be read: a row only a tag stamp invalidated does not count.
       const existed = (await lookup(key, false, false)) !== undefined;
+      guard.markKey(key);
       l1?.deleteSync(key);
-      supersedeLoads(key);
       loaders.forget(key);
       failedAt.delete(key);
       hooks.emit('write', { op: 'delete', key });
-      await Promise.all(
-        remote.map(async (slot) => {
-          const deleted = slot.pending.size > 0 ? { ok: false as const } : await slot.call((tier) => tier.delete(key));
-          if (!deleted.ok) slot.pending.push({ op: 'delete', key });
-        }),
-      );
-      await publish({ i: instanceId, o: 'delete', k: key });
+      await invalidateRemote({ op: 'delete', key });
+      // Again after the remote tiers: a read that began meanwhile may have filled L1 from a tier not yet reached.
+      guard.markKey(key);
+      l1?.deleteSync(key);
+      await outbox.send({ i: instanceId, o: 'delete', k: key });
       return existed;
     },
 
     async invalidateByTag(tag: string): Promise<void> {
       assertOpen();
       if (typeof tag !== 'string' || tag.length === 0) assertValidTags([tag]);
-      const at = stamps.nextStamp();
-      stamps.remember(tag, at);
+      const at = clock.now();
+      guard.markTag(tag);
       if (l1) await l1.deleteByTag(tag);
       hooks.emit('write', { op: 'invalidateTag', tag });
       await invalidateRemote({ op: 'tag', tag, at });
-      await publish({ i: instanceId, o: 'tag', t: tag, a: at });
+      guard.markTag(tag);
+      if (l1) await l1.deleteByTag(tag);
+      await outbox.send({ i: instanceId, o: 'tag', t: tag, a: at });
     },
 
     async clear(): Promise<void> {
       assertOpen();
+      guard.markAll();
       if (l1) await l1.clear();
-      supersedeLoads();
       failedAt.clear();
       hooks.emit('write', { op: 'clear' });
       for (const slot of remote) slot.pending.clear();
       await invalidateRemote({ op: 'clear' });
-      await publish({ i: instanceId, o: 'clear' });
+      guard.markAll();
+      if (l1) await l1.clear();
+      await outbox.send({ i: instanceId, o: 'clear' });
     },
 
     async refresh(key: string, callOptions?: GetOrSetOptions): Promise<boolean> {
@@ -736,7 +805,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       const loader = loaders.get(key) as Loader<unknown> | undefined;
       if (!loader || closed) return false;
       const stale = (await lookup(key))?.entry;
-      await refreshes.run(key, () => load(key, loader, callOptions, stale, false, beginLoad(key))).promise;
+      await refreshes.run(key, async () => load(key, loader, callOptions, stale, false, await beginFill())).promise;
       return true;
     },
 
@@ -765,9 +834,11 @@ export function createCache(options: CacheOptions = {}): Cache {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      for (const slot of remote) slot.stop();
       await warming.close();
       await Promise.allSettled([...background]);
+      await flushInvalidations();
+      for (const slot of remote) slot.stop();
+      outbox.close();
       for (const plugin of plugins) await Promise.resolve(plugin.close?.()).catch(reportError);
       leaseWaiters.wakeAll();
       await pubsub?.close();
@@ -793,12 +864,12 @@ function isTier(value: unknown): value is CacheTier {
   return typeof value === 'object' && value !== null && typeof (value as CacheTier).get === 'function' && typeof (value as CacheTier).deleteByTag === 'function';
 }
 
-function isRedisTier(tier: CacheTier): tier is RedisTier {
-  return typeof (tier as Partial<RedisTier>).acquireLease === 'function' && typeof (tier as Partial<RedisTier>).duplicate === 'function';
+function isFillToken(value: unknown): value is FillToken {
+  return typeof value === 'object' && value !== null && typeof (value as FillToken).local === 'number' && Array.isArray((value as FillToken).remote) && typeof (value as FillToken).startedAt === 'number';
 }
 
-function isTagStore(tier: CacheTier): boolean {
-  return typeof (tier as Partial<TagInvalidationStore>).getTagInvalidations === 'function';
+function isRedisTier(tier: CacheTier): tier is RedisTier {
+  return typeof (tier as Partial<RedisTier>).acquireLease === 'function' && typeof (tier as Partial<RedisTier>).duplicate === 'function';
 }
 
 function hasCode(error: unknown, code?: string): error is Error & { code: string } {

@@ -76,8 +76,19 @@ export interface CacheOptions {
    * @default false
    */
   purgeOnInvalidate?: boolean;
-  /** Most tag invalidation stamps kept in memory (oldest forgotten first). @default 100000 */
+  /**
+   * Most keys (and as many tags) whose last invalidation this instance remembers to refuse late fills into L1;
+   * past it the oldest is forgotten and every fill begun before it is refused (a miss, never a stale read).
+   * @default 100000
+   */
   maxTagStamps?: number;
+  /**
+   * Invalidations and bus messages kept while Redis or SQL cannot take them (replayed in order when they can);
+   * past it they collapse into one `clear`. @default 10000
+   */
+  maxPendingInvalidations?: number;
+  /** Ms `close()` keeps trying to deliver queued invalidations before giving up (and logging what is left). @default 2000 */
+  flushTimeout?: number;
   /** Cache warming: run every enabled strategy each `intervalMs` (0 = only on `warm()`). @default { intervalMs: 0 } */
   warming?: { intervalMs?: number };
   /**

@@ -30,6 +30,8 @@ export interface RemoteTierOptions {
   /** Ms a call may take. */
   commandTimeout: number;
   failureThreshold: number;
+  /** Invalidations queued while the tier is down, at most (then they collapse into one clear). */
+  maxPending?: number;
   /** Ms an open circuit waits before a probe; also the background probe's period. */
   resetTimeout: number;
   onError(tier: TierName, error: unknown): void;
@@ -156,7 +158,7 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
     name: tier.name,
     owned: options.owned,
     breaker,
-    pending: createPendingQueue(10_000),
+    pending: createPendingQueue(options.maxPending ?? 10_000),
     get circuit() {
       return breaker.state;
     },

@@ -44,6 +44,18 @@ export interface CacheEvents {
   'tier:up': [tier: TierName];
 }
 
+/**
+ * Where a fill began (see `Cache.beginFill`): this process's invalidation counter and each shared tier's version
+ * at that moment. Opaque to callers: pass it back to `fill` unchanged.
+ */
+export interface FillToken {
+  readonly local: number;
+  /** Per remote tier (L2, L3 order); undefined where the version could not be read (that tier is not filled). */
+  readonly remote: ReadonlyArray<number | undefined>;
+  /** Monotonic ms when the fill began: fills older than a tier's `fillWindow` are not stored there. */
+  readonly startedAt: number;
+}
+
 /** A tier as composed in the cache, for plugins that need to look at it. */
 export interface ComposedTier {
   readonly tier: CacheTier;
@@ -61,6 +73,17 @@ export interface Cache extends CacheStore, CacheStatsSource, CacheAdmin, EventEm
   getEntry<T = unknown>(key: string): Promise<CacheEntry<T> | undefined>;
   set<T = unknown>(key: string, value: T, options?: SetOptions): Promise<void>;
   getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T>;
+  /**
+   * Starts a fill: call it before reading the data you will store with `fill` (a response cache before running the
+   * handler, a warming run before its query). Costs one round trip per shared tier.
+   */
+  beginFill(): Promise<FillToken>;
+  /**
+   * Stores `value` as `set` would, unless the key, one of `options.tags`, or the whole cache was written or
+   * invalidated — by this instance or another — after `token` was taken: then nothing is stored in any tier
+   * and it resolves false. `getOrSet` and warming fill this way.
+   */
+  fill<T = unknown>(token: FillToken, key: string, value: T, options?: SetOptions): Promise<boolean>;
   /** Deletes the key everywhere; true when a valid (fresh or stale) entry existed. */
   delete(key: string): Promise<boolean>;
   invalidateByTag(tag: string): Promise<void>;

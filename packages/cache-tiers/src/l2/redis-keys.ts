@@ -11,6 +11,10 @@ export interface RedisKeys {
   tag(tag: string): string;
   tagStamp(tag: string): string;
   lease(key: string): string;
+  /** The namespace's logical clock (never deleted by `clear`). */
+  clock: string;
+  /** The version of the namespace's last `clear` (never deleted by `clear`). */
+  cleared: string;
   channel(name: string): string;
   /** SCAN pattern matching every key of the namespace. */
   pattern: string;
@@ -29,6 +33,8 @@ export function redisKeys(namespace: string): RedisKeys {
     tag: (tag) => `${prefix}t:${tag}`,
     tagStamp: (tag) => `${prefix}s:${tag}`,
     lease: (key) => `${prefix}l:${key}`,
+    clock: `${prefix}v`,
+    cleared: `${prefix}c`,
     channel: (name) => `${prefix}${name}`,
     // `{` and `}` are literal in SCAN's glob; the namespace's own characters are glob-safe by validation.
     pattern: `${prefix}*`,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { systemClock, type Clock } from '@wai/metrics-core';
+import { ConfigError, systemClock, type Clock } from '@wai/metrics-core';
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { CacheEntry, CacheTier } from '../tier.js';
+import type { CacheEntry, VersionedTier } from '../tier.js';
 import { createCodec, type Serializer } from '../serializer.js';
-import { DEFAULT_MAX_TAG_AGE_MS, type TagInvalidationStore } from '../tag-store.js';
+import { DEFAULT_FILL_WINDOW_MS, DEFAULT_MAX_TAG_AGE_MS } from '../tag-store.js';
 import { assertValidNamespace, redisKeys, type RedisKeys } from './redis-keys.js';
 import { SCRIPTS } from './redis-scripts.js';
 
@@ -34,8 +34,13 @@ export interface RedisTierOptions {
    * only at 512; turn it on for many concurrent callers or a high-latency link. @default false
    */
   enableAutoPipelining?: boolean;
-  /** Lifetime of tag invalidation stamps (ms); keep it above your longest TTL + grace. @default 7 days */
+  /** Lifetime of tag invalidation versions (ms); keep it above your longest TTL + grace. @default 7 days */
   maxTagAge?: number;
+  /**
+   * Ms a delete's tombstone and a written entry's version are kept past the entry itself, so that a load begun
+   * before the write and finishing later is refused. Loads slower than this are not stored. @default 60000
+   */
+  fillWindow?: number;
   /** Wall clock for expiry arithmetic. @default systemClock */
   clock?: Clock;
   /** Connection errors of clients this tier opened (they are otherwise swallowed; ioredis reconnects). */
@@ -44,11 +49,9 @@ export interface RedisTierOptions {
 
 
 /** The L2 tier: Redis (standalone or Cluster) through ioredis. */
-export interface RedisTier extends CacheTier, TagInvalidationStore {
+export interface RedisTier extends VersionedTier {
   readonly client: RedisClient;
   readonly keys: RedisKeys;
-  /** `get` refuses entries invalidated by a tag stamp in Redis (no separate stamp lookup needed). */
-  readonly checksTagStamps: true;
   /** True while the connection is known to be lost (reconnecting / closed): callers may fail fast. */
   readonly down: boolean;
   /** `SET lease NX PX`: true when this owner now holds the key's load lease. */
@@ -69,10 +72,30 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
     compressionThreshold: options.compressionThreshold ?? 1024,
   });
   const maxTagAge = options.maxTagAge ?? DEFAULT_MAX_TAG_AGE_MS;
+  const fillWindow = options.fillWindow ?? DEFAULT_FILL_WINDOW_MS;
+  if (!Number.isFinite(fillWindow) || fillWindow < 1) throw new ConfigError('[wai:cache-tiers] fillWindow must be a number of ms >= 1');
   const clock = options.clock ?? systemClock;
   const { client, owned } = openClient(options);
   const run = createScriptRunner(client);
   const coalesce = options.enableAutoPipelining === true || isCluster(client) ? () => {} : writeCoalescer(client);
+
+  /** Runs the write or the fill script for `entry` (see SCRIPTS.waiSet for the argument layout). */
+  const write = async (script: { lua: string }, key: string, entry: CacheEntry, since: number | undefined): Promise<unknown> => {
+    const ttl = entry.staleUntil === Infinity ? '' : String(Math.ceil(entry.staleUntil - clock.now()));
+    if (ttl !== '' && Number(ttl) <= 0) {
+      // Already past serving: a write leaves only its version behind (a tombstone); a fill stores nothing.
+      if (since === undefined) await run(SCRIPTS.waiDelete, [keys.entry(key), keys.clock], [String(fillWindow), String(clock.now())]);
+      return 0;
+    }
+    const payload = codec.encode(encodeEntry(entry));
+    const tagIndexes = entry.tags.map((tag) => keys.tag(tag));
+    const scriptKeys = [keys.entry(key), keys.clock, keys.cleared, ...tagIndexes];
+    if (since !== undefined) for (const tag of entry.tags) scriptKeys.push(keys.tagStamp(tag));
+    const args = [payload, ttl, key, JSON.stringify(entry.tags), String(Math.round(entry.createdAt)), String(fillWindow), String(entry.tags.length), entry.staleUntil === Infinity ? '' : String(Math.round(entry.staleUntil))];
+    if (since !== undefined) args.push(String(since));
+    coalesce();
+    return run(script, scriptKeys, args);
+  };
 
   const masters = (): Redis[] => (isCluster(client) ? client.nodes('master') : [client]);
 
@@ -80,68 +103,63 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
     name: 'l2',
     client,
     keys,
-    checksTagStamps: true,
+    versioned: true,
+    fillWindow,
     get down() {
       return DOWN_STATUSES.has(client.status);
     },
     async get(key) {
-      // A plain HGET (auto-pipelined), not a script: reads are the hot path. The payload carries the entry's
-      // tags and createdAt, so the tag check costs one MGET of the stamps, and only for tagged entries.
-      const entryKey = keys.entry(key);
+      // One HMGET (value and version), not a script: reads are the hot path. The payload carries the entry's tags,
+      // so the tag check costs one MGET of the tags' versions, and only for tagged entries.
       coalesce();
-      const data = await client.hgetBuffer(entryKey, 'v');
-      if (data === null) return undefined;
+      const [data, version] = await client.hmgetBuffer(keys.entry(key), 'v', 'n');
+      if (data === null || data === undefined) return undefined;
       const entry = decodeEntry(codec.decode(data));
       if (entry === undefined || entry.staleUntil <= clock.now()) return undefined;
       if (entry.tags.length > 0) {
+        // An entry is invalid once one of its tags has a later version than the entry (the clock is Redis' own).
+        const written = Number(version ?? 0);
         const stamps = await client.mget(...entry.tags.map((tag) => keys.tagStamp(tag)));
-        if (stamps.some((stamp) => stamp !== null && Number(stamp) >= entry.createdAt)) {
-          // Invalidated: drop it, unless it was rewritten meanwhile (compare-and-delete on its createdAt).
-          await run(SCRIPTS.waiDeleteIfCreated, [entryKey], [String(Math.round(entry.createdAt))]);
-          return undefined;
-        }
+        if (stamps.some((stamp) => stamp !== null && Number(stamp) > written)) return undefined;
       }
       return entry;
     },
     async set(key, entry) {
-      const entryKey = keys.entry(key);
-      const ttl = entry.staleUntil === Infinity ? '' : String(Math.ceil(entry.staleUntil - clock.now()));
-      if (ttl !== '' && Number(ttl) <= 0) {
-        await client.del(entryKey);
-        return;
-      }
-      const payload = codec.encode(encodeEntry(entry));
-      coalesce();
-      await run(SCRIPTS.waiSet, [entryKey, ...entry.tags.map((tag) => keys.tag(tag))], [payload, ttl, key, JSON.stringify(entry.tags), String(Math.round(entry.createdAt))]);
+      await write(SCRIPTS.waiSet, key, entry, undefined);
+    },
+    async fill(key, entry, since) {
+      return (await write(SCRIPTS.waiFill, key, entry, since)) === 1;
+    },
+    async version() {
+      return Number((await client.get(keys.clock)) ?? 0);
     },
     async delete(key) {
       coalesce();
-      return (await client.del(keys.entry(key))) > 0;
+      return (await run(SCRIPTS.waiDelete, [keys.entry(key), keys.clock], [String(fillWindow), String(clock.now())])) === 1;
     },
     async deleteByTag(tag) {
       return (await run(SCRIPTS.waiDeleteByTag, [keys.tag(tag)], [keys.entry(''), tag])) as number;
     },
     async clear() {
+      // The clear's version first, so a fill racing the SCAN below is refused; the clock and that version stay.
+      await run(SCRIPTS.waiClear, [keys.cleared, keys.clock], []);
+      const kept = new Set([keys.clock, keys.cleared]);
       // SCAN (never KEYS) on every master; a namespace lives in one slot, so batches can be deleted together.
       for (const node of masters()) {
         let cursor = '0';
         do {
           const [next, found] = await node.scan(cursor, 'MATCH', keys.pattern, 'COUNT', 1000);
           cursor = next;
-          if (found.length > 0) await node.unlink(...found);
+          const doomed = found.filter((name) => !kept.has(name));
+          if (doomed.length > 0) await node.unlink(...doomed);
         } while (cursor !== '0');
       }
     },
     async close() {
       if (owned) await quit(client);
     },
-    async getTagInvalidations(tags) {
-      if (tags.length === 0) return [];
-      const stamps = await client.mget(...tags.map((tag) => keys.tagStamp(tag)));
-      return stamps.map((stamp) => (stamp === null ? 0 : Number(stamp)));
-    },
-    async setTagInvalidation(tag, at) {
-      await run(SCRIPTS.waiStampTag, [keys.tagStamp(tag)], [String(at), String(maxTagAge)]);
+    async invalidateTag(tag) {
+      await run(SCRIPTS.waiStampTag, [keys.tagStamp(tag), keys.clock], [String(maxTagAge)]);
     },
     async acquireLease(key, owner, ttlMs) {
       return (await client.set(keys.lease(key), owner, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';

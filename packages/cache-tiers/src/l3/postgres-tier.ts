@@ -1,8 +1,8 @@
 import type { Pool, PoolConfig } from 'pg';
 import { ConfigError } from '@wai/metrics-core';
-import type { CacheTier } from '../tier.js';
-import type { TagInvalidationStore } from '../tag-store.js';
-import { resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
+import type { PoolClient } from 'pg';
+import type { CacheEntry, VersionedTier } from '../tier.js';
+import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
 
 export interface PostgresTierOptions extends SqlTierCommonOptions {
   /** `postgres://…`; a pool is opened (and closed by `close()`). */
@@ -30,13 +30,13 @@ export interface PostgresTierOptions extends SqlTierCommonOptions {
 }
 
 /** The L3 tier on PostgreSQL through pg (loaded lazily: it is an optional peer dependency). */
-export interface PostgresTier extends CacheTier, TagInvalidationStore {
+export interface PostgresTier extends VersionedTier {
   purgeExpired(): Promise<number>;
 }
 
 export function createPostgresTier(options: PostgresTierOptions = {}): PostgresTier {
   const resolved = resolveSqlOptions(options);
-  const { namespace, table, codec, clock } = resolved;
+  const { namespace, table, codec, clock, fillWindow } = resolved;
   if (!options.pool && !options.connectionString) {
     throw new TypeError('[wai:cache-tiers] the postgres tier needs `connectionString` or `pool`');
   }
@@ -72,6 +72,12 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
       // DDL under an advisory lock: instances starting together would otherwise race on CREATE ... IF NOT EXISTS.
       await client.query('begin');
       await client.query('select pg_advisory_xact_lock(hashtext($1))', [`wai-cache:${table}`]);
+      // The clock row first (FOR SHARE needs a row), before any statement below locks the cache table: an instance
+      // already serving holds the clock row while it writes that table, and the reverse order would deadlock.
+      await client.query(`create table if not exists ${table}_clock (
+          namespace text not null primary key, version bigint not null, cleared bigint not null default 0
+        )`);
+      await client.query(`insert into ${table}_clock (namespace, version) values ($1, 0) on conflict (namespace) do nothing`, [namespace]);
       await client.query(`
         create table if not exists ${table} (
           namespace text not null, key text not null, value bytea not null,
@@ -81,10 +87,23 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
         );
         create index if not exists ${table}_tags_gin on ${table} using gin (tags);
         create index if not exists ${table}_stale on ${table} (stale_until);
-        create table if not exists ${table}_tag_stamps (
-          namespace text not null, tag text not null, invalidated_at bigint not null,
+        create table if not exists ${table}_tag_versions (
+          namespace text not null, tag text not null, version bigint not null,
           primary key (namespace, tag)
-        );`);
+        );
+`);
+      // Tables made by earlier releases lack the version columns. ALTER only then: it locks the table exclusively
+      // even when there is nothing to add, and would deadlock with instances already using it.
+      const columns = await client.query<{ column_name: string }>(
+        `select column_name from information_schema.columns where table_schema = current_schema() and table_name = $1 and column_name in ('version', 'keep_until')`,
+        [table],
+      );
+      if (columns.rowCount !== 2) {
+        await client.query(`alter table ${table} add column if not exists version bigint not null default 0, add column if not exists keep_until bigint`);
+        await client.query(`update ${table} set keep_until = stale_until where keep_until is null`);
+      }
+      await client.query(`create index if not exists ${table}_keep on ${table} (keep_until)`);
+
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => {});
@@ -106,7 +125,8 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
     }
   }
 
-  const query = async <R extends object = Record<string, unknown>>(text: string, values: unknown[]) => {
+  /** Runs `work` on one pooled client; a broken connection is dropped, a statement error keeps the session. */
+  const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
     await ready;
     if (closed || !pool) throw new Error('[wai:cache-tiers] PostgreSQL tier is closed');
     const client = await pool.connect();
@@ -118,7 +138,7 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
     };
     client.on('error', onError);
     try {
-      const result = await client.query<R>(text, values);
+      const result = await work(client);
       client.removeListener('error', onError);
       client.release(broken);
       return result;
@@ -132,57 +152,110 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
       throw error;
     }
   };
+  const query = <R extends object = Record<string, unknown>>(text: string, values: unknown[]) => withClient((client) => client.query<R>(text, values));
+
+  /**
+   * A transaction that first locks the namespace's clock row: FOR UPDATE (advancing it) for writes, FOR SHARE for
+   * fills. Fills run side by side; a write waits for the fills in progress and they for it, and each statement
+   * after the lock sees what the other committed (READ COMMITTED takes a snapshot per statement).
+   */
+  const transaction = <T>(lock: 'advance' | 'share', work: (client: PoolClient, version: number, cleared: number) => Promise<T>): Promise<T> =>
+    withClient(async (client) => {
+      await client.query('begin');
+      try {
+        const locked =
+          lock === 'advance'
+            ? await client.query<{ version: string; cleared: string }>(`update ${table}_clock set version = version + 1 where namespace = $1 returning version, cleared`, [namespace])
+            : await client.query<{ version: string; cleared: string }>(`select version, cleared from ${table}_clock where namespace = $1 for share`, [namespace]);
+        const row = locked.rows[0];
+        if (!row) throw new Error(`[wai:cache-tiers] the clock row of namespace "${namespace}" is missing from ${table}_clock`);
+        const result = await work(client, Number(row.version), Number(row.cleared));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      }
+    });
+
+  /** Writes the row with `version`; a row already past serving becomes a tombstone (only the version is kept). */
+  const writeRow = (client: PoolClient, key: string, entry: CacheEntry, version: number) => {
+    const now = clock.now();
+    const tombstone = entry.staleUntil <= now;
+    return client.query(
+      `insert into ${table} (namespace, key, value, expires_at, stale_until, created_at, tags, priority, version, keep_until) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       on conflict (namespace, key) do update set value = excluded.value, expires_at = excluded.expires_at, stale_until = excluded.stale_until,
+       created_at = excluded.created_at, tags = excluded.tags, priority = excluded.priority, version = excluded.version, keep_until = excluded.keep_until`,
+      tombstone
+        ? [namespace, key, EMPTY, 0, 0, Math.round(now), [], null, version, Math.round(now + fillWindow)]
+        : [namespace, key, codec.encode(entry.value), toSqlTime(entry.expiresAt), toSqlTime(entry.staleUntil), Math.round(entry.createdAt), [...entry.tags], entry.priority ?? null, version, keepUntil(entry.staleUntil, now, fillWindow)],
+    );
+  };
 
   const tier: PostgresTier = {
     name: 'l3',
+    versioned: true,
+    fillWindow,
     async get(key) {
+      // A row is served while fresh or in grace, unless one of its tags got a later version than the row.
       const result = await query<SqlRow>(
-        `select value, created_at, expires_at, stale_until, tags, priority from ${table} where namespace = $1 and key = $2 and (stale_until is null or stale_until > $3)`,
+        `select value, created_at, expires_at, stale_until, tags, priority from ${table} c
+         where namespace = $1 and key = $2 and (stale_until is null or stale_until > $3)
+         and not exists (select 1 from ${table}_tag_versions s where s.namespace = c.namespace and s.tag = any(c.tags) and s.version > c.version)`,
         [namespace, key, clock.now()],
       );
       const row = result.rows[0];
       return row ? rowToEntry(row, codec) : undefined;
     },
     async set(key, entry) {
-      if (entry.staleUntil <= clock.now()) {
-        await query(`delete from ${table} where namespace = $1 and key = $2`, [namespace, key]);
-        return;
-      }
-      await query(
-        `insert into ${table} (namespace, key, value, expires_at, stale_until, created_at, tags, priority) values ($1, $2, $3, $4, $5, $6, $7, $8)
-         on conflict (namespace, key) do update set value = excluded.value, expires_at = excluded.expires_at, stale_until = excluded.stale_until,
-         created_at = excluded.created_at, tags = excluded.tags, priority = excluded.priority`,
-        [namespace, key, codec.encode(entry.value), toSqlTime(entry.expiresAt), toSqlTime(entry.staleUntil), Math.round(entry.createdAt), [...entry.tags], entry.priority ?? null],
-      );
+      await transaction('advance', (client, version) => writeRow(client, key, entry, version));
+    },
+    async fill(key, entry, since) {
+      return transaction('share', async (client, _version, cleared) => {
+        if (cleared > since) return false;
+        const newer = await client.query(
+          `select 1 from ${table} where namespace = $1 and key = $2 and version > $3
+           union all select 1 from ${table}_tag_versions where namespace = $1 and tag = any($4::text[]) and version > $3 limit 1`,
+          [namespace, key, since, [...entry.tags]],
+        );
+        if ((newer.rowCount ?? 0) > 0) return false;
+        await writeRow(client, key, entry, since);
+        return true;
+      });
+    },
+    async version() {
+      const result = await query<{ version: string }>(`select version from ${table}_clock where namespace = $1`, [namespace]);
+      return Number(result.rows[0]?.version ?? 0);
     },
     async delete(key) {
-      return ((await query(`delete from ${table} where namespace = $1 and key = $2`, [namespace, key])).rowCount ?? 0) > 0;
+      return transaction('advance', async (client, version) => {
+        const visible = await client.query(`select 1 from ${table} where namespace = $1 and key = $2 and (stale_until is null or stale_until > $3)`, [namespace, key, clock.now()]);
+        // A tombstone keeps the delete's version: fills begun before the delete are refused.
+        await writeRow(client, key, TOMBSTONE, version);
+        return (visible.rowCount ?? 0) > 0;
+      });
     },
     async deleteByTag(tag) {
       // One statement; `@>` uses the GIN index on tags.
       return (await query(`delete from ${table} where namespace = $1 and tags @> array[$2]::text[]`, [namespace, tag])).rowCount ?? 0;
     },
+    async invalidateTag(tag) {
+      await transaction('advance', (client, version) =>
+        client.query(
+          `insert into ${table}_tag_versions (namespace, tag, version) values ($1, $2, $3)
+           on conflict (namespace, tag) do update set version = greatest(${table}_tag_versions.version, excluded.version)`,
+          [namespace, tag, version],
+        ),
+      );
+    },
     async clear() {
-      await query(`delete from ${table} where namespace = $1`, [namespace]);
+      await transaction('advance', async (client, version) => {
+        await client.query(`update ${table}_clock set cleared = $1 where namespace = $2`, [version, namespace]);
+        await client.query(`delete from ${table} where namespace = $1`, [namespace]);
+      });
     },
     async purgeExpired() {
-      return (await query(`delete from ${table} where stale_until is not null and stale_until <= $1`, [clock.now()])).rowCount ?? 0;
-    },
-    async getTagInvalidations(tags) {
-      if (tags.length === 0) return [];
-      const result = await query<{ tag: string; invalidated_at: string }>(
-        `select tag, invalidated_at from ${table}_tag_stamps where namespace = $1 and tag = any($2::text[])`,
-        [namespace, [...tags]],
-      );
-      const stamps = new Map(result.rows.map((row) => [row.tag, Number(row.invalidated_at)]));
-      return tags.map((tag) => stamps.get(tag) ?? 0);
-    },
-    async setTagInvalidation(tag, at) {
-      await query(
-        `insert into ${table}_tag_stamps (namespace, tag, invalidated_at) values ($1, $2, $3)
-         on conflict (namespace, tag) do update set invalidated_at = greatest(${table}_tag_stamps.invalidated_at, excluded.invalidated_at)`,
-        [namespace, tag, Math.round(at)],
-      );
+      return (await query(`delete from ${table} where keep_until is not null and keep_until <= $1`, [clock.now()])).rowCount ?? 0;
     },
     async close() {
       if (closed) return;
@@ -195,6 +268,7 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
   const timer = startPurgeTimer(resolved, () => tier.purgeExpired());
   return tier;
 }
+
 
 /** SQLSTATEs of class 08 (connection exception) and 57P (operator intervention: shutdown, terminated) end the session. */
 function isStatementError(error: unknown): boolean {

@@ -1,7 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CacheTier } from '../tier.js';
-import type { TagInvalidationStore } from '../tag-store.js';
-import { resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
+import type { CacheEntry, VersionedTier } from '../tier.js';
+import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
 
 export interface SqliteTierOptions extends SqlTierCommonOptions {
   /** Database file (created when missing); `':memory:'` for a private in-memory database. @default './wai-cache.db' */
@@ -11,30 +10,37 @@ export interface SqliteTierOptions extends SqlTierCommonOptions {
 }
 
 /** The embedded L3 tier: SQLite through better-sqlite3 (loaded lazily: it is an optional peer dependency). */
-export interface SqliteTier extends CacheTier, TagInvalidationStore {
-  /** Deletes rows past `stale_until` now (also runs every `purgeInterval`); returns how many. */
+export interface SqliteTier extends VersionedTier {
+  /** Deletes rows past `stale_until` and the fill window now (also runs every `purgeInterval`); returns how many. */
   purgeExpired(): Promise<number>;
 }
 
+type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
 interface Statements {
-  get: BetterSqlite3.Statement<[string, string, number], SqlRow>;
-  upsert: BetterSqlite3.Statement<unknown[]>;
-  deleteTags: BetterSqlite3.Statement<[string, string]>;
-  insertTag: BetterSqlite3.Statement<[string, string, string]>;
-  delete: BetterSqlite3.Statement<[string, string]>;
-  deleteByTag: BetterSqlite3.Statement<[string, string, string]>;
-  clear: BetterSqlite3.Statement<[string]>;
-  purge: BetterSqlite3.Statement<[number]>;
-  getStamp: BetterSqlite3.Statement<[string, string], { invalidated_at: number }>;
-  setStamp: BetterSqlite3.Statement<[string, string, number]>;
+  get: Statement<[string, string, number], SqlRow>;
+  upsert: Statement;
+  deleteTags: Statement<[string, string]>;
+  insertTag: Statement<[string, string, string]>;
+  visible: Statement<[string, string, number], { one: number }>;
+  rowVersion: Statement<[string, string], { version: number }>;
+  deleteByTag: Statement<[string, string, string]>;
+  clear: Statement<[string]>;
+  purge: Statement<[number]>;
+  bump: Statement<[string], { version: number }>;
+  readClock: Statement<[string], { version: number; cleared: number }>;
+  setCleared: Statement<[number, string]>;
+  tagVersion: Statement<[string, string], { version: number }>;
+  stampTag: Statement<[string, string, number]>;
 }
 
 export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
   const resolved = resolveSqlOptions(options);
-  const { namespace, table, codec, clock } = resolved;
+  const { namespace, table, codec, clock, fillWindow } = resolved;
   let database: BetterSqlite3.Database | undefined;
-  let setTransaction: ((key: string, params: unknown[], tags: readonly string[]) => void) | undefined;
   let statements: Statements | undefined;
+  // Every write runs as BEGIN IMMEDIATE: processes sharing the file take the write lock up front, so a
+  // version check and the write it guards can never interleave with another process's write.
+  let writeTransaction: (<T>(work: () => T) => T) | undefined;
 
   const ready = (async () => {
     const Database = (await import('better-sqlite3')).default;
@@ -50,40 +56,52 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
         namespace text not null, key text not null, value blob not null,
         expires_at integer, stale_until integer, created_at integer not null,
         tags text not null default '[]', priority text,
+        version integer not null default 0, keep_until integer,
         primary key (namespace, key)
       ) without rowid;
-      create index if not exists ${table}_stale on ${table} (stale_until);
       create table if not exists ${table}_tags (
         namespace text not null, tag text not null, key text not null,
         primary key (namespace, tag, key),
         foreign key (namespace, key) references ${table} (namespace, key) on delete cascade
       ) without rowid;
       create index if not exists ${table}_tags_key on ${table}_tags (namespace, key);
-      create table if not exists ${table}_tag_stamps (
-        namespace text not null, tag text not null, invalidated_at integer not null,
+      create table if not exists ${table}_tag_versions (
+        namespace text not null, tag text not null, version integer not null,
         primary key (namespace, tag)
+      ) without rowid;
+      create table if not exists ${table}_clock (
+        namespace text not null primary key, version integer not null, cleared integer not null default 0
       ) without rowid;`);
+    // Tables made by earlier releases lack the version columns.
+    const columns = new Set((db.prepare(`pragma table_info(${table})`).all() as Array<{ name: string }>).map((column) => column.name));
+    if (!columns.has('version')) db.exec(`alter table ${table} add column version integer not null default 0`);
+    if (!columns.has('keep_until')) db.exec(`alter table ${table} add column keep_until integer; update ${table} set keep_until = stale_until`);
+    db.exec(`create index if not exists ${table}_keep on ${table} (keep_until)`);
     const prepared: Statements = {
-      get: db.prepare(`select value, created_at, expires_at, stale_until, tags, priority from ${table} where namespace = ? and key = ? and (stale_until is null or stale_until > ?)`),
-      upsert: db.prepare(`insert into ${table} (namespace, key, value, expires_at, stale_until, created_at, tags, priority) values (?, ?, ?, ?, ?, ?, ?, ?)
+      // A row is served while fresh or in grace, unless one of its tags got a later version than the row.
+      get: db.prepare(`select value, created_at, expires_at, stale_until, tags, priority from ${table} c
+        where namespace = ? and key = ? and (stale_until is null or stale_until > ?)
+        and not exists (select 1 from ${table}_tags g join ${table}_tag_versions s on s.namespace = g.namespace and s.tag = g.tag
+                        where g.namespace = c.namespace and g.key = c.key and s.version > c.version)`),
+      upsert: db.prepare(`insert into ${table} (namespace, key, value, expires_at, stale_until, created_at, tags, priority, version, keep_until) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         on conflict (namespace, key) do update set value = excluded.value, expires_at = excluded.expires_at, stale_until = excluded.stale_until,
-        created_at = excluded.created_at, tags = excluded.tags, priority = excluded.priority`),
+        created_at = excluded.created_at, tags = excluded.tags, priority = excluded.priority, version = excluded.version, keep_until = excluded.keep_until`),
       deleteTags: db.prepare(`delete from ${table}_tags where namespace = ? and key = ?`),
       insertTag: db.prepare(`insert or ignore into ${table}_tags (namespace, tag, key) values (?, ?, ?)`),
-      delete: db.prepare(`delete from ${table} where namespace = ? and key = ?`),
+      visible: db.prepare(`select 1 as one from ${table} where namespace = ? and key = ? and (stale_until is null or stale_until > ?)`),
+      rowVersion: db.prepare(`select version from ${table} where namespace = ? and key = ?`),
       // One statement; the tag rows follow through ON DELETE CASCADE.
       deleteByTag: db.prepare(`delete from ${table} where namespace = ? and key in (select key from ${table}_tags where namespace = ? and tag = ?)`),
       clear: db.prepare(`delete from ${table} where namespace = ?`),
-      purge: db.prepare(`delete from ${table} where stale_until is not null and stale_until <= ?`),
-      getStamp: db.prepare(`select invalidated_at from ${table}_tag_stamps where namespace = ? and tag = ?`),
-      setStamp: db.prepare(`insert into ${table}_tag_stamps (namespace, tag, invalidated_at) values (?, ?, ?)
-        on conflict (namespace, tag) do update set invalidated_at = max(invalidated_at, excluded.invalidated_at)`),
+      purge: db.prepare(`delete from ${table} where keep_until is not null and keep_until <= ?`),
+      bump: db.prepare(`insert into ${table}_clock (namespace, version) values (?, 1) on conflict (namespace) do update set version = version + 1 returning version`),
+      readClock: db.prepare(`select version, cleared from ${table}_clock where namespace = ?`),
+      setCleared: db.prepare(`update ${table}_clock set cleared = ? where namespace = ?`),
+      tagVersion: db.prepare(`select version from ${table}_tag_versions where namespace = ? and tag = ?`),
+      stampTag: db.prepare(`insert into ${table}_tag_versions (namespace, tag, version) values (?, ?, ?)
+        on conflict (namespace, tag) do update set version = max(version, excluded.version)`),
     };
-    setTransaction = db.transaction((key: string, params: unknown[], tags: readonly string[]) => {
-      prepared.deleteTags.run(namespace, key);
-      prepared.upsert.run(...params);
-      for (const tag of tags) prepared.insertTag.run(namespace, tag, key);
-    });
+    writeTransaction = (work) => db.transaction(work).immediate();
     database = db;
     statements = prepared;
   })();
@@ -96,39 +114,69 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     return statements;
   };
 
+  /** Writes the row (and its tag rows) with `version`; a row already past serving becomes a tombstone. */
+  const writeRow = (prepared: Statements, key: string, entry: CacheEntry, version: number) => {
+    const now = clock.now();
+    prepared.deleteTags.run(namespace, key);
+    if (entry.staleUntil <= now) {
+      prepared.upsert.run(namespace, key, EMPTY, 0, 0, Math.round(now), '[]', null, version, Math.round(now + fillWindow));
+      return;
+    }
+    prepared.upsert.run(namespace, key, codec.encode(entry.value), toSqlTime(entry.expiresAt), toSqlTime(entry.staleUntil), Math.round(entry.createdAt), JSON.stringify(entry.tags), entry.priority ?? null, version, keepUntil(entry.staleUntil, now, fillWindow));
+    for (const tag of entry.tags) prepared.insertTag.run(namespace, tag, key);
+  };
+
   const tier: SqliteTier = {
     name: 'l3',
+    versioned: true,
+    fillWindow,
     async get(key) {
       const row = (await use()).get.get(namespace, key, clock.now());
       return row ? rowToEntry(row, codec) : undefined;
     },
     async set(key, entry) {
-      await use();
-      if (entry.staleUntil <= clock.now()) {
-        statements!.delete.run(namespace, key);
-        return;
-      }
-      const params = [namespace, key, codec.encode(entry.value), toSqlTime(entry.expiresAt), toSqlTime(entry.staleUntil), Math.round(entry.createdAt), JSON.stringify(entry.tags), entry.priority ?? null];
-      setTransaction!(key, params, entry.tags);
+      const prepared = await use();
+      writeTransaction!(() => writeRow(prepared, key, entry, prepared.bump.get(namespace)!.version));
+    },
+    async fill(key, entry, since) {
+      const prepared = await use();
+      return writeTransaction!(() => {
+        const clockRow = prepared.readClock.get(namespace);
+        if (clockRow && clockRow.cleared > since) return false;
+        if ((prepared.rowVersion.get(namespace, key)?.version ?? 0) > since) return false;
+        for (const tag of entry.tags) if ((prepared.tagVersion.get(namespace, tag)?.version ?? 0) > since) return false;
+        writeRow(prepared, key, entry, since);
+        return true;
+      });
+    },
+    async version() {
+      return (await use()).readClock.get(namespace)?.version ?? 0;
     },
     async delete(key) {
-      return (await use()).delete.run(namespace, key).changes > 0;
+      const prepared = await use();
+      return writeTransaction!(() => {
+        const existed = prepared.visible.get(namespace, key, clock.now()) !== undefined;
+        // A tombstone keeps the delete's version: fills begun before the delete are refused.
+        writeRow(prepared, key, TOMBSTONE, prepared.bump.get(namespace)!.version);
+        return existed;
+      });
     },
     async deleteByTag(tag) {
       return (await use()).deleteByTag.run(namespace, namespace, tag).changes;
     },
+    async invalidateTag(tag) {
+      const prepared = await use();
+      writeTransaction!(() => prepared.stampTag.run(namespace, tag, prepared.bump.get(namespace)!.version));
+    },
     async clear() {
-      (await use()).clear.run(namespace);
+      const prepared = await use();
+      writeTransaction!(() => {
+        prepared.setCleared.run(prepared.bump.get(namespace)!.version, namespace);
+        prepared.clear.run(namespace);
+      });
     },
     async purgeExpired() {
       return (await use()).purge.run(clock.now()).changes;
-    },
-    async getTagInvalidations(tags) {
-      const prepared = await use();
-      return tags.map((tag) => prepared.getStamp.get(namespace, tag)?.invalidated_at ?? 0);
-    },
-    async setTagInvalidation(tag, at) {
-      (await use()).setStamp.run(namespace, tag, Math.round(at));
     },
     async close() {
       timer?.cancel();
@@ -140,3 +188,4 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
   const timer = startPurgeTimer(resolved, () => tier.purgeExpired());
   return tier;
 }
+

@@ -1,14 +1,19 @@
-/** What instances tell each other over the bus; `i` is the sender's instance id (own messages are ignored). */
-export type BusMessage =
+/**
+ * What instances tell each other over the bus; `i` is the sender's instance id (own messages are ignored), `n`
+ * (when present) a sequence number the receivers acknowledge once they have applied the message.
+ */
+export type BusMessage = (
   | { i: string; o: 'set'; k: string }
   | { i: string; o: 'delete'; k: string }
   | { i: string; o: 'tag'; t: string; a: number }
-  | { i: string; o: 'clear' };
+  | { i: string; o: 'clear' }
+) & { n?: number };
 
 export function parseBusMessage(raw: string): BusMessage | undefined {
   try {
     const message = JSON.parse(raw) as Partial<BusMessage> & Record<string, unknown>;
     if (typeof message.i !== 'string') return undefined;
+    if (message.n !== undefined && typeof message.n !== 'number') return undefined;
     switch (message.o) {
       case 'set':
       case 'delete':

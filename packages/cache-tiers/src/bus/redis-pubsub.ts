@@ -6,7 +6,7 @@ import type { RedisTier, RedisClient } from '../l2/redis-tier.js';
  */
 export interface PubSub {
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
-  publish(channel: string, message: string): Promise<void>;
+  publish(channel: string, message: string): Promise<number>;
   /** True while the subscriber connection is ready (messages can be missed otherwise). */
   readonly connected: boolean;
   close(): Promise<void>;

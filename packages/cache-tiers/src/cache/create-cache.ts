@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { ConfigError, TimeoutError, ValidationError, silentLogger, systemClock, type CacheAnalytics, type TimerHandle } from '@wai/metrics-core';
+import { ConfigError, TimeoutError, ValidationError, silentLogger, systemClock, type CacheAnalytics, type Clock, type TimerHandle } from '@wai/metrics-core';
 import { createMemoryTier } from '../l1/index.js';
 import { createRedisTier, type RedisTier } from '../l2/redis-tier.js';
 import { assertValidNamespace } from '../l2/redis-keys.js';
@@ -52,7 +52,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   // A caller waits at most this long for another instance's load (then loads itself): the README's worst case.
   const leaseOptions = options.lease ? { ttl: 10_000, wait: 5000, ...(options.lease === true ? {} : options.lease) } : undefined;
   const flushTimeout = options.flushTimeout ?? 2000;
-  for (const [name, value] of Object.entries({ commandTimeout, failSafeRetryInterval, flushTimeout, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
+  for (const [name, value] of Object.entries({ commandTimeout, busAckTimeout: options.busAckTimeout, failSafeRetryInterval, flushTimeout, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 0`);
   }
   const compressionThreshold = options.compressionThreshold ?? 1024;
@@ -384,6 +384,8 @@ export function createCache(options: CacheOptions = {}): Cache {
   const leaseWaiters = createLeaseWaiters(clock);
   const busChannel = redis?.keys.channel('bus');
   const leaseChannel = redis?.keys.channel('lease');
+  const ackChannel = (instance: string) => redis!.keys.channel(`ack:${instance}`);
+  const acks = createBusAcks(clock);
   let pubsubReady: Promise<void> = Promise.resolve();
   if (redis && (options.bus || leaseOptions)) {
     pubsub = createRedisPubSub(redis, {
@@ -399,7 +401,10 @@ export function createCache(options: CacheOptions = {}): Cache {
       onError: reportError,
     });
     const subscriptions: Array<Promise<void>> = [];
-    if (options.bus) subscriptions.push(pubsub.subscribe(busChannel!, onBusMessage));
+    if (options.bus) {
+      subscriptions.push(pubsub.subscribe(busChannel!, onBusMessage));
+      subscriptions.push(pubsub.subscribe(ackChannel(instanceId), (sequence) => acks.ack(Number(sequence))));
+    }
     if (leaseOptions) subscriptions.push(pubsub.subscribe(leaseChannel!, (key) => leaseWaiters.wake(key)));
     pubsubReady = Promise.all(subscriptions).then(
       () => {},
@@ -410,6 +415,15 @@ export function createCache(options: CacheOptions = {}): Cache {
   function onBusMessage(raw: string) {
     const message = parseBusMessage(raw);
     if (!message || message.i === instanceId) return;
+    applyBusMessage(message);
+    // Applied (L1 dropped, guard marked): tell the sender, whose write waits for every instance that heard it.
+    if (message.n !== undefined && redisSlot && redis) {
+      const tier = redis;
+      void redisSlot.call(() => tier.publish(ackChannel(message.i), String(message.n)));
+    }
+  }
+
+  function applyBusMessage(message: BusMessage) {
     switch (message.o) {
       case 'set':
       case 'delete':
@@ -439,10 +453,22 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   const redisSlot = redis ? remote.find((slot) => slot.tier === redis) : undefined;
-  /** True when delivered to Redis (or when there is no bus to deliver to). */
+  let busSequence = 0;
+  const ackTimeout = options.busAckTimeout ?? commandTimeout;
+  /**
+   * True when delivered to Redis (or when there is no bus to deliver to). Then waits — at most `busAckTimeout` —
+   * until every other instance that received the message has applied it, so that a write returns only once no
+   * live instance's L1 can still answer with what it replaced.
+   */
   async function publish(message: BusMessage): Promise<boolean> {
     if (!options.bus || !pubsub || !redis || !redisSlot) return true;
-    return (await redisSlot.call(() => redis!.publish(busChannel!, JSON.stringify(message)))).ok;
+    const tier = redis;
+    const sequence = ++busSequence;
+    const sent = await redisSlot.call(() => tier.publish(busChannel!, JSON.stringify({ ...message, n: sequence })));
+    if (!sent.ok) return false;
+    const others = sent.value - (pubsub.connected ? 1 : 0);
+    if (others > 0) await acks.wait(sequence, others, ackTimeout);
+    return true;
   }
   const outbox = createBusOutbox({ publish, clock, retryInterval: failSafeRetryInterval, maxSize: options.maxPendingInvalidations ?? 10_000, instanceId });
 
@@ -472,6 +498,9 @@ export function createCache(options: CacheOptions = {}): Cache {
    */
   interface Flight {
     promise: Promise<unknown> | undefined;
+    /** The guard's counter when the flight began, and the tags its result will carry: who may still join it. */
+    local: number;
+    tags: readonly string[];
   }
   const flights = new Map<string, Flight>();
 
@@ -743,13 +772,15 @@ export function createCache(options: CacheOptions = {}): Cache {
           return Promise.resolve(entry.value as T);
         }
       }
-      const shared = flights.get(key)?.promise;
-      if (shared) {
+      const current = flights.get(key);
+      // Joining a flight is a read that begins now: not one begun before an invalidation of the key or its tags
+      // (its result may predate it). Such a flight still answers its own callers; newcomers start another.
+      if (current?.promise && guard.allows(current.local, key, current.tags)) {
         hooks.emit('stampedePrevented', { key, scope: 'process' });
-        return shared as Promise<T>;
+        return current.promise as Promise<T>;
       }
       // Registered before the read starts; readThrough removes it when it settles (even synchronously).
-      const flight: Flight = { promise: undefined };
+      const flight: Flight = { promise: undefined, local: guard.token(), tags: callOptions?.tags ?? [] };
       flights.set(key, flight);
       const promise = readThrough(key, loader, callOptions, flight);
       flight.promise = promise;
@@ -862,6 +893,28 @@ function withoutModelUpdateInterval(options: NonNullable<CacheOptions['predictio
 
 function isTier(value: unknown): value is CacheTier {
   return typeof value === 'object' && value !== null && typeof (value as CacheTier).get === 'function' && typeof (value as CacheTier).deleteByTag === 'function';
+}
+
+/** Acknowledgements of this instance's bus messages, counted per sequence number. */
+function createBusAcks(clock: Clock) {
+  const waiting = new Map<number, { remaining: number; done: () => void }>();
+  return {
+    wait(sequence: number, expected: number, timeoutMs: number): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(() => done(), timeoutMs);
+        const done = () => {
+          timer.cancel();
+          waiting.delete(sequence);
+          resolve();
+        };
+        waiting.set(sequence, { remaining: expected, done });
+      });
+    },
+    ack(sequence: number) {
+      const entry = waiting.get(sequence);
+      if (entry && --entry.remaining <= 0) entry.done();
+    },
+  };
 }
 
 function isFillToken(value: unknown): value is FillToken {

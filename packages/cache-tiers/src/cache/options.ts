@@ -59,6 +59,12 @@ export interface CacheOptions {
   lease?: boolean | LeaseOptions;
   /** Cross-instance L1 invalidation over Redis pub/sub (needs the built-in L2). @default false */
   bus?: boolean;
+  /**
+   * Ms a write waits for the other instances to acknowledge its bus message (they have dropped the old value from
+   * their L1). An instance that does not answer in time is treated as cut off; the write returns anyway.
+   * @default commandTimeout
+   */
+  busAckTimeout?: number;
   /** Ms every L2/L3 call may take before it counts as failed (reads fall through). @default 500 */
   commandTimeout?: number;
   circuitBreaker?: CircuitOptions;

@@ -58,7 +58,8 @@ export interface RedisTier extends VersionedTier {
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Drops the lease when still held by `owner` (compare-and-delete). */
   releaseLease(key: string, owner: string): Promise<void>;
-  publish(channel: string, message: string): Promise<void>;
+  /** PUBLISH; resolves with how many subscriber connections received it. */
+  publish(channel: string, message: string): Promise<number>;
   /** A fresh connection for SUBSCRIBE (closed by its user). */
   duplicate(): RedisClient;
 }
@@ -168,7 +169,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
       await run(SCRIPTS.waiReleaseLease, [keys.lease(key)], [owner]);
     },
     async publish(channel, message) {
-      await client.publish(channel, message);
+      return client.publish(channel, message);
     },
     duplicate() {
       // No command timeout on the copy: ioredis re-subscribes after a reconnect with a promise nobody awaits,

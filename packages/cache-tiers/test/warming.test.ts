@@ -129,6 +129,35 @@ describe('warming through createCache', () => {
 });
 
 describe('compileKeyPatterns', () => {
+  it('a warming run is a fill: a key written or invalidated while the strategy queried is not overwritten', async () => {
+    const cache = createCache({ namespace: 'warm-race' });
+    let release!: () => void;
+    const queried = new Promise<void>((resolve) => (release = resolve));
+    let read!: () => void;
+    const hasRead = new Promise<void>((resolve) => (read = resolve));
+    cache.addWarmingStrategy({
+      name: 'slow',
+      patterns: ['w:*'],
+      async warmupFunction(context) {
+        const snapshot = { a: 'old', b: 'old', c: 'old' }; // what the query returned before the writes below
+        read();
+        await queried;
+        for (const [key, value] of Object.entries(snapshot)) await context.set(`w:${key}`, value, { tags: [`t:${key}`] });
+      },
+    });
+    const run = cache.warm('slow');
+    await hasRead;
+    await cache.set('w:a', 'new');
+    await cache.invalidateByTag('t:b');
+    release();
+    const [result] = await run;
+    expect(await cache.get('w:a')).toBe('new');
+    expect(await cache.get('w:b')).toBeUndefined();
+    expect(await cache.get('w:c')).toBe('old');
+    expect(result?.keysWarmed).toBe(1);
+    await cache.close();
+  });
+
   it('matches globs literally except * and ?', () => {
     const matches = compileKeyPatterns(['workshop:popular:*', 'user:?:profile']);
     expect(matches('workshop:popular:12')).toBe(true);

@@ -691,7 +691,11 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   // Warming writes through `cache.set`, so warmed entries reach every tier and are announced on the bus.
   const warming = createWarmingManager({
-    cache: { set: (key, value, setOptions) => cache.set(key, value, setOptions) },
+    cache: {
+      set: (key, value, setOptions) => cache.set(key, value, setOptions),
+      beginFill: () => cache.beginFill(),
+      fill: (token, key, value, setOptions) => cache.fill(token, key, value, setOptions),
+    },
     intervalMs: options.warming?.intervalMs ?? 0,
     clock,
     logger,

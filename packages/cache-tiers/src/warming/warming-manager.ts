@@ -1,5 +1,5 @@
 import { ConfigError, NotFoundError, ValidationError, silentLogger, systemClock, type Clock, type Logger, type TimerHandle, type WarmingResult } from '@wai/metrics-core';
-import type { SetOptions } from '../cache/types.js';
+import type { FillToken, SetOptions } from '../cache/types.js';
 import { compileKeyPatterns } from './key-pattern.js';
 
 /** What a strategy's `warmupFunction` writes through: it counts keys warmed and keeps them inside `patterns`. */
@@ -36,8 +36,16 @@ export interface WarmEntry extends SetOptions {
 }
 
 export interface WarmingManagerOptions {
-  /** Anything with the cache's `set(key, value, { ttl, tags, priority })`. */
-  cache: { set(key: string, value: unknown, options?: SetOptions): Promise<void> };
+  /**
+   * Anything with the cache's `set(key, value, { ttl, tags, priority })`. With `beginFill` and `fill` (the @wai
+   * cache has both) a run is a fill like any other: its token is taken before the strategy reads anything, and a
+   * key written or invalidated since is not overwritten with what the strategy read (it is skipped, not an error).
+   */
+  cache: {
+    set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+    beginFill?(): Promise<FillToken>;
+    fill?(token: FillToken, key: string, value: unknown, options?: SetOptions): Promise<boolean>;
+  };
   /** Run every enabled strategy on this interval (ms, timer unref'd); 0 = only on `warm()`. @default 0 */
   intervalMs?: number;
   /** @default systemClock */
@@ -104,10 +112,15 @@ export function createWarmingManager(options: WarmingManagerOptions): WarmingMan
     const controller = new AbortController();
     const onClose = () => controller.abort(closing.signal.reason);
     closing.signal.addEventListener('abort', onClose, { once: true });
+    const token = cache.beginFill && cache.fill ? await cache.beginFill() : undefined;
     const store = async (key: string, value: unknown, setOptions?: SetOptions): Promise<void> => {
       if (controller.signal.aborted) throw new Error(`strategy stopped (${String(controller.signal.reason)})`);
       if (!matches(key)) {
         errors.push(`key "${key}" does not match the strategy's patterns`);
+        return;
+      }
+      if (token && cache.fill) {
+        if (await cache.fill(token, key, value, setOptions)) keysWarmed++;
         return;
       }
       await cache.set(key, value, setOptions);

@@ -31,6 +31,7 @@ export type {
   CacheSetOptions,
   CacheStatsSource,
   CacheStore,
+  FillToken,
   CacheTierAnalytics,
   CpuStats,
   EndpointStats,

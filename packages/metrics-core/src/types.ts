@@ -273,12 +273,26 @@ export interface CacheSetOptions {
   tags?: readonly string[];
 }
 
+/** Where a fill began (see `CacheStore.beginFill`); opaque, passed back to `fill` unchanged. */
+export interface FillToken {
+  /** Monotonic ms when the fill began. */
+  readonly startedAt: number;
+}
+
 /** What HTTP response caching needs from a cache; any @wai cache or a user's own store fits. */
 export interface CacheStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
   set<T = unknown>(key: string, value: T, options?: CacheSetOptions): Promise<void>;
   delete(key: string): Promise<boolean>;
   invalidateByTag(tag: string): Promise<void>;
+  /**
+   * Optional (both or neither): `beginFill` before reading what will be stored, `fill` to store it unless the key
+   * or one of its tags was written or invalidated since (false, nothing stored). The response cache uses them so
+   * a response computed before a write never lands after it; a store without them gets a plain `set`, which
+   * carries no such guarantee.
+   */
+  beginFill?(): Promise<FillToken>;
+  fill?<T = unknown>(token: FillToken, key: string, value: T, options?: CacheSetOptions): Promise<boolean>;
 }
 
 export interface CacheTierAnalytics {

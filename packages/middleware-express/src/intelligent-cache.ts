@@ -10,6 +10,7 @@ import {
   type HttpCacheLookup,
   type HttpRequestInfo,
   type Logger,
+  type FillToken,
 } from '@wai/metrics-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { getDefaultCacheStore } from './defaults.js';
@@ -124,7 +125,7 @@ export function intelligentCache(options: IntelligentCacheOptions = {}): Intelli
       next();
       return;
     }
-    captureAndStore(req, res, cache, lookup.key, info, maxBodyBytes, logger);
+    captureAndStore(req, res, cache, lookup.key, info, maxBodyBytes, logger, lookup.fill);
     next();
   } as IntelligentCacheMiddleware;
   Object.defineProperty(middleware, 'cache', { value: cache });
@@ -137,7 +138,7 @@ type WriteCallback = (error?: Error | null) => void;
  * Buffers the body the handler writes (up to `maxBodyBytes`, then it streams through uncached), adds the ETag,
  * answers a matching `If-None-Match` with 304, sends, and stores the response without delaying it.
  */
-function captureAndStore(req: Request, res: Response, cache: HttpCache, key: string, info: HttpRequestInfo, maxBodyBytes: number, logger: Logger): void {
+function captureAndStore(req: Request, res: Response, cache: HttpCache, key: string, info: HttpRequestInfo, maxBodyBytes: number, logger: Logger, fill: FillToken | undefined): void {
   const write = res.write.bind(res) as (chunk: unknown, encoding?: BufferEncoding, callback?: WriteCallback) => boolean;
   const end = res.end.bind(res) as (chunk?: unknown, encoding?: BufferEncoding, callback?: () => void) => Response;
   let chunks: Buffer[] | undefined = [];
@@ -190,7 +191,7 @@ function captureAndStore(req: Request, res: Response, cache: HttpCache, key: str
       response.headers = res.getHeaders();
     }
     void cache
-      .save(key, info, response)
+      .save(key, info, response, undefined, fill)
       .catch((error: unknown) => logger.warn({ err: error, key }, '[wai:middleware-express] storing the response failed'));
     if (cache.matchesIfNoneMatch(info, response)) {
       res.statusCode = 304;

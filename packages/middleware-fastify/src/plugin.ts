@@ -21,6 +21,7 @@ import {
   requestTimingContext,
   type RequestTimingContext,
   type WatchedRequest,
+  type FillToken,
 } from '@wai/metrics-core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -54,6 +55,8 @@ interface PendingSave {
   key: string;
   info: HttpRequestInfo;
   route: HttpCacheRouteOptions | undefined;
+  /** Taken before the handler ran: a write during it makes the save refuse its (outdated) response. */
+  fill: FillToken | undefined;
 }
 
 /** The plugin instance's timing context: the monitor, clock and logger, and its end-of-request handler. */
@@ -312,7 +315,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     }
     reply.header('x-cache', 'MISS');
     if (lookup.store) {
-      state.save = { key: lookup.key, info, route: cacheRoute };
+      state.save = { key: lookup.key, info, route: cacheRoute, fill: lookup.fill };
     }
     return false;
   };
@@ -335,7 +338,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const status = reply.statusCode;
     if (status >= 200 && status < 300 && reply.getHeader('etag') === undefined) reply.header('etag', cache.etagFor(body));
     const response = { status, headers: reply.getHeaders(), body };
-    void cache.save(save.key, save.info, response, save.route).catch((error: unknown) => logger.warn({ err: error, key: save.key }, '[wai:middleware-fastify] storing the response failed'));
+    void cache.save(save.key, save.info, response, save.route, save.fill).catch((error: unknown) => logger.warn({ err: error, key: save.key }, '[wai:middleware-fastify] storing the response failed'));
     if (cache.matchesIfNoneMatch(save.info, response)) {
       reply.code(304);
       reply.removeHeader('content-type');

@@ -100,6 +100,22 @@ describe('http cache', () => {
     expect(store.size).toBe(0);
   });
 
+  it('refuses a response made while a write invalidated it (the fill began before the handler ran)', async () => {
+    const cache = createHttpCache({ ttl: 60, tags: ['items'] });
+    const before = await cache.lookup(request());
+    if (before.status !== 'miss') throw new Error('expected a miss');
+    expect(before.fill).toBeDefined();
+    // The handler read the old data; then a write invalidated the tag before the response was saved.
+    await cache.invalidate(['items']);
+    expect(await cache.save(before.key, request(), ok('old'), undefined, before.fill)).toMatchObject({ stored: false, reason: 'invalidated' });
+    expect((await cache.lookup(request())).status).toBe('miss');
+    const after = await cache.lookup(request());
+    if (after.status !== 'miss') throw new Error('expected a miss');
+    expect((await cache.save(after.key, request(), ok('new'), undefined, after.fill)).stored).toBe(true);
+    const hit = await cache.lookup(request());
+    expect(hit.status === 'hit' && hit.body.toString()).toBe('new');
+  });
+
   it('degrades to misses when the store fails', async () => {
     const broken: CacheStore = {
       get: () => Promise.reject(new Error('down')),

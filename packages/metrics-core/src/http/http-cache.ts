@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { CacheStore } from '../types.js';
+import type { CacheStore, FillToken } from '../types.js';
 import { createCacheKey, headerValue } from './cache-key.js';
 import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason, type ResponseCacheReason } from './cacheability.js';
 import { createEtag, ifNoneMatchMatches } from './etag.js';
@@ -55,8 +55,12 @@ export interface HttpCacheOptions extends CacheRulesOptions, HttpCacheRouteOptio
 export type HttpCacheLookup =
   /** Caching does not apply to this request (method, credentials, `no-store`). */
   | { status: 'bypass'; reason: RequestCacheReason }
-  /** Run the handler; `store` says whether its response may be saved under `key`. */
-  | { status: 'miss'; key: string; store: boolean; reason?: RequestCacheReason | 'revalidation' }
+  /**
+   * Run the handler; `store` says whether its response may be saved under `key`. `fill` (when the store supports
+   * fills) was taken before the handler runs: pass it to `save`, which then refuses to store a response that a
+   * write made outdated while the handler ran.
+   */
+  | { status: 'miss'; key: string; store: boolean; reason?: RequestCacheReason | 'revalidation'; fill?: FillToken }
   /**
    * Answer from the cache: `status` 200-ish with `headers`/`body`, or 304 when `notModified`. For `stale`,
    * `revalidate` is true for exactly one request at a time: that adapter re-runs the route in the background.
@@ -74,7 +78,7 @@ export type HttpCacheLookup =
 
 export interface HttpCacheSaveResult {
   stored: boolean;
-  reason?: ResponseCacheReason | 'too-large' | 'store-error';
+  reason?: ResponseCacheReason | 'too-large' | 'store-error' | 'invalidated';
   /** The entity tag the response carries (existing or generated); send it with the response. */
   etag: string;
   /** The request's `If-None-Match` matches: answer 304 instead of the body. */
@@ -84,8 +88,11 @@ export interface HttpCacheSaveResult {
 export interface HttpCache {
   readonly store: CacheStore;
   lookup(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheLookup>;
-  /** Saves a finished response (when the rules allow) and returns the ETag / 304 decision for it. */
-  save(key: string, request: HttpRequestInfo, response: HttpResponseInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheSaveResult>;
+  /**
+   * Saves a finished response (when the rules allow) and returns the ETag / 304 decision for it. Pass the miss's
+   * `fill`: without it the response is stored with a plain `set`, even if a write happened while it was made.
+   */
+  save(key: string, request: HttpRequestInfo, response: HttpResponseInfo, route?: HttpCacheRouteOptions, fill?: FillToken): Promise<HttpCacheSaveResult>;
   /** The strong ETag for a body (what `save` stores when the response has none). */
   etagFor(body: Buffer): string;
   /** True when the request's `If-None-Match` matches the response's ETag and a 304 may replace a 200/203. */
@@ -159,6 +166,20 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
     return createCacheKey(request.query === undefined ? input : { ...input, query: request.query });
   };
 
+  /** A miss that may store: with a fill token when the store has fills (taken now, before the handler runs). */
+  const missing = async (key: string, store_: boolean, reason?: RequestCacheReason | 'revalidation'): Promise<HttpCacheLookup> => {
+    const lookup: HttpCacheLookup = reason ? { status: 'miss', key, store: store_, reason } : { status: 'miss', key, store: store_ };
+    if (store_ && store.beginFill && store.fill) {
+      try {
+        lookup.fill = await store.beginFill();
+      } catch (error) {
+        logger.warn({ err: error, key }, '[wai:metrics-core] response cache could not begin a fill; this response will not be stored');
+        lookup.store = false;
+      }
+    }
+    return lookup;
+  };
+
   const isRevalidation = (request: Pick<HttpRequestInfo, 'headers'>) => headerValue(request.headers, REVALIDATION_HEADER) === revalidationToken();
 
   const beginRevalidation = (key: string, now: number): boolean => {
@@ -183,8 +204,8 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       const rule = evaluateCacheRequest(request, rules);
       if (!rule.lookup && !rule.store) return { status: 'bypass', reason: rule.reason ?? 'method' };
       const key = keyOf(request, route);
-      if (isRevalidation(request)) return { status: 'miss', key, store: request.method.toUpperCase() === 'GET', reason: 'revalidation' };
-      if (!rule.lookup) return rule.reason ? { status: 'miss', key, store: rule.store, reason: rule.reason } : { status: 'miss', key, store: rule.store };
+      if (isRevalidation(request)) return missing(key, request.method.toUpperCase() === 'GET', 'revalidation');
+      if (!rule.lookup) return missing(key, rule.store, rule.reason);
       let entry: StoredHttpResponse | undefined;
       try {
         entry = await store.get<StoredHttpResponse>(key);
@@ -193,11 +214,11 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       }
       const now = clock.now();
       const freshness: Freshness | undefined = entry && entry.v === 1 ? freshnessOf(entry, now) : undefined;
-      if (!entry || freshness === undefined || freshness === 'expired') return { status: 'miss', key, store: rule.store };
+      if (!entry || freshness === undefined || freshness === 'expired') return missing(key, rule.store);
       // RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it.
       for (let index = 0; index < entry.vary.length; index++) {
         if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) {
-          return { status: 'miss', key, store: rule.store };
+          return missing(key, rule.store);
         }
       }
       const notModified = ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), entry.etag);
@@ -222,7 +243,7 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       };
     },
 
-    async save(key, request, response, route) {
+    async save(key, request, response, route, fill) {
       const existing = headerValue(response.headers, 'etag');
       const etag = existing ?? createEtag(response.body);
       const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { etag } });
@@ -256,8 +277,12 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
         route: request.route,
       };
       const tags = route?.tags ?? options.tags;
+      const storeOptions = { ttl: Math.ceil((decision.ttlMs + swr * 1000) / 1000), ...(tags ? { tags } : {}) };
       try {
-        await store.set(key, entry, { ttl: Math.ceil((decision.ttlMs + swr * 1000) / 1000), ...(tags ? { tags } : {}) });
+        if (fill && store.fill) {
+          // Refused when a write or an invalidation reached the store after the fill began (before the handler ran).
+          if (!(await store.fill(fill, key, entry, storeOptions))) return result(false, 'invalidated');
+        } else await store.set(key, entry, storeOptions);
       } catch (error) {
         logger.warn({ err: error, key }, '[wai:metrics-core] response cache write failed; the response was sent uncached');
         return result(false, 'store-error');

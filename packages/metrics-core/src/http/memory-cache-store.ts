@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import type { CacheSetOptions, CacheStore } from '../types.js';
+import type { CacheSetOptions, CacheStore, FillToken } from '../types.js';
 
 export interface MemoryCacheStoreOptions {
   /** Most entries kept; the least recently used goes first. @default 1000 */
@@ -35,6 +35,39 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
   if (!(defaultTtl > 0)) throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] defaultTtl must be > 0 seconds, got ${String(defaultTtl)}`);
   const entries = new Map<string, Entry>();
   const tagIndex = new Map<string, Set<string>>();
+  // Fill versions: every write or invalidation advances `version` and marks its key or tag; a fill is refused
+  // when a mark is newer than its token. Marks are bounded like the entries; forgetting one raises `floor`.
+  let version = 0;
+  let floor = 0;
+  const marks = new Map<string, number>();
+  const mark = (name: string) => {
+    marks.delete(name);
+    marks.set(name, ++version);
+    if (marks.size > maxEntries * 2) {
+      const oldest = marks.entries().next().value as [string, number];
+      marks.delete(oldest[0]);
+      floor = Math.max(floor, oldest[1]);
+    }
+  };
+  const allows = (since: number, key: string, tags: readonly string[]) =>
+    since >= floor && (marks.get(`k:${key}`) ?? 0) <= since && tags.every((tag) => (marks.get(`t:${tag}`) ?? 0) <= since);
+  const write = <T>(key: string, value: T, setOptions: CacheSetOptions) => {
+    const ttl = setOptions.ttl ?? defaultTtl;
+    if (!(ttl > 0) || !Number.isFinite(ttl)) throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] ttl must be a positive number of seconds, got ${String(ttl)}`);
+    const previous = entries.get(key);
+    if (previous) unlink(key, previous);
+    const tags = setOptions.tags ? [...new Set(setOptions.tags)] : [];
+    entries.set(key, { value, expiresAt: clock.now() + ttl * 1000, tags });
+    for (const tag of tags) {
+      let keys = tagIndex.get(tag);
+      if (!keys) tagIndex.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+    while (entries.size > maxEntries) {
+      const oldest = entries.keys().next().value as string;
+      unlink(oldest, entries.get(oldest) as Entry);
+    }
+  };
 
   const unlink = (key: string, entry: Entry) => {
     entries.delete(key);
@@ -62,29 +95,28 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
       return entry.value as T;
     },
     async set<T>(key: string, value: T, setOptions: CacheSetOptions = {}): Promise<void> {
-      const ttl = setOptions.ttl ?? defaultTtl;
-      if (!(ttl > 0) || !Number.isFinite(ttl)) throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] ttl must be a positive number of seconds, got ${String(ttl)}`);
-      const previous = entries.get(key);
-      if (previous) unlink(key, previous);
-      const tags = setOptions.tags ? [...new Set(setOptions.tags)] : [];
-      entries.set(key, { value, expiresAt: clock.now() + ttl * 1000, tags });
-      for (const tag of tags) {
-        let keys = tagIndex.get(tag);
-        if (!keys) tagIndex.set(tag, (keys = new Set()));
-        keys.add(key);
-      }
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value as string;
-        unlink(oldest, entries.get(oldest) as Entry);
-      }
+      mark(`k:${key}`);
+      write(key, value, setOptions);
+    },
+    async beginFill(): Promise<FillToken> {
+      return { startedAt: clock.monotonic(), version } as FillToken;
+    },
+    async fill<T>(token: FillToken, key: string, value: T, setOptions: CacheSetOptions = {}): Promise<boolean> {
+      const since = (token as FillToken & { version?: unknown }).version;
+      if (typeof since !== 'number') throw new ValidationError('E_INVALID_ARGUMENT', '[wai:metrics-core] fill needs the token beginFill() returned');
+      if (!allows(since, key, setOptions.tags ?? [])) return false;
+      write(key, value, setOptions);
+      return true;
     },
     async delete(key: string): Promise<boolean> {
+      mark(`k:${key}`);
       const entry = entries.get(key);
       if (!entry) return false;
       unlink(key, entry);
       return entry.expiresAt > clock.now();
     },
     async invalidateByTag(tag: string): Promise<void> {
+      mark(`t:${tag}`);
       const keys = tagIndex.get(tag);
       if (!keys) return;
       for (const key of [...keys]) {
@@ -94,6 +126,8 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
       tagIndex.delete(tag);
     },
     async clear(): Promise<void> {
+      floor = ++version;
+      marks.clear();
       entries.clear();
       tagIndex.clear();
     },

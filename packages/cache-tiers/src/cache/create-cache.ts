@@ -305,7 +305,11 @@ export function createCache(options: CacheOptions = {}): Cache {
     const results = await Promise.all(
       remote.map(async (slot, level) => {
         const versioned = versionedOf[level];
-        if (!versioned) return (await slot.call((tier) => tier.set(key, entry))).ok || true;
+        if (!versioned) {
+          // A custom tier keeps no versions: a plain write (documented: no late-fill guarantee there).
+          await slot.call((tier) => tier.set(key, entry));
+          return true;
+        }
         const since = token.remote[level];
         // Unknown version (the tier was down when the fill began) or invalidations still queued: leave the tier be.
         if (since === undefined || slot.pending.size > 0) return true;

@@ -211,14 +211,22 @@ export interface InvalidateOnWriteOptions {
   logger?: Logger;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
 /**
- * For write routes: when the response ends with 2xx, drops the cached reads carrying `tags` before the response
+ * For write routes (unsafe methods; safe ones pass through untouched): when the response ends with 2xx, drops the cached reads carrying `tags` before the response
  * is sent, so a client that reads right after its write sees the change
  * (`app.post('/workshops', invalidateOnWrite({ tags: ['workshops'] }), handler)`).
  */
 export function invalidateOnWrite(options: InvalidateOnWriteOptions): RequestHandler {
   const logger = options.logger ?? silentLogger;
   return function waiInvalidateOnWrite(req: Request, res: Response, next: NextFunction) {
+    // Safe methods change nothing (RFC 9110 §9.2.1): mounted with `app.use`, a GET must not invalidate — it would
+    // also make the response cache refuse that GET's own response, whose fill began before the invalidation.
+    if (SAFE_METHODS.has(req.method)) {
+      next();
+      return;
+    }
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = function endAfterInvalidation(...args: unknown[]): Response {
       res.end = end as Response['end'];

@@ -62,7 +62,10 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     l3Database = new Database(config.l3.path);
     l3Database.pragma('journal_mode = WAL');
     l3Database.pragma('synchronous = NORMAL');
-    l3Database.pragma('busy_timeout = 2000');
+    // SQLite waits for a lock synchronously, blocking the event loop: instances sharing the file may wait no
+    // longer than a cache call may take. A write that gives up fails like any slow tier call (a fill is not
+    // stored, an invalidation is queued and replayed).
+    l3Database.pragma(`busy_timeout = ${config.cacheCommandTimeoutMs}`);
   }
   const cache = createCache({
     namespace: config.namespace,

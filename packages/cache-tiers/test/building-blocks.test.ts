@@ -164,7 +164,7 @@ describe('remote tier calls', () => {
 
 describe('fill guard and hooks', () => {
   it('the fill guard refuses fills begun before a mark of their key, tag or everything, and forgets safely', () => {
-    const guard = createFillGuard(2);
+    const guard = createFillGuard(2, () => 0);
     const early = guard.token();
     guard.markKey('a');
     expect(guard.allows(early, 'a', [])).toBe(false);
@@ -182,6 +182,26 @@ describe('fill guard and hooks', () => {
     guard.markAll();
     expect(guard.allows(beforeAll, 'z', [])).toBe(false);
     expect(guard.allows(guard.token(), 'z', ['t'])).toBe(true);
+  });
+
+  it('a held key or tag takes no fill, whenever it began; releasing refuses the fills begun during the hold', () => {
+    let now = 0;
+    const guard = createFillGuard(10, () => now);
+    guard.hold('w1', { tag: 't' }, 100);
+    const during = guard.token();
+    expect(guard.allows(during, 'k', ['t'])).toBe(false);
+    expect(guard.allows(during, 'k', ['u'])).toBe(true);
+    guard.release('w1');
+    expect(guard.allows(during, 'k', ['t'])).toBe(false);
+    expect(guard.allows(guard.token(), 'k', ['t'])).toBe(true);
+    // A hold whose release never comes ends at its deadline, and still refuses what began under it.
+    guard.hold('w2', { key: 'k' }, 50);
+    const underHold = guard.token();
+    now = 60;
+    expect(guard.allows(underHold, 'k', [])).toBe(false);
+    expect(guard.allows(guard.token(), 'k', [])).toBe(true);
+    guard.hold('w3', {}, 100);
+    expect(guard.allows(guard.token(), 'any', [])).toBe(false);
   });
 
   it('counts handlers per event, so events nobody handles are not built', () => {

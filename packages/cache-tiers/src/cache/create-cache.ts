@@ -50,9 +50,16 @@ export function createCache(options: CacheOptions = {}): Cache {
   const commandTimeout = options.commandTimeout ?? 500;
   const failSafeRetryInterval = options.failSafeRetryInterval ?? 1000;
   // A caller waits at most this long for another instance's load (then loads itself): the README's worst case.
-  const leaseOptions = options.lease ? { ttl: 10_000, wait: 5000, ...(options.lease === true ? {} : options.lease) } : undefined;
+  const leaseOptions = options.lease ? { ttl: 10_000, wait: 5000, poll: 50, ...(options.lease === true ? {} : options.lease) } : undefined;
+  if (leaseOptions) {
+    for (const [name, value] of Object.entries({ 'lease.ttl': leaseOptions.ttl, 'lease.wait': leaseOptions.wait, 'lease.poll': leaseOptions.poll })) {
+      if (!Number.isFinite(value) || value < 1) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 1`);
+    }
+  }
   const flushTimeout = options.flushTimeout ?? 2000;
-  for (const [name, value] of Object.entries({ commandTimeout, busAckTimeout: options.busAckTimeout, failSafeRetryInterval, flushTimeout, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
+  const writeTimeout = options.writeTimeout ?? 1000;
+  const ackTimeout = options.busAckTimeout ?? 1000;
+  for (const [name, value] of Object.entries({ commandTimeout, writeTimeout, busAckTimeout: options.busAckTimeout, failSafeRetryInterval, flushTimeout, softTimeout: options.softTimeout, hardTimeout: options.hardTimeout })) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 0`);
   }
   const compressionThreshold = options.compressionThreshold ?? 1024;
@@ -112,11 +119,8 @@ export function createCache(options: CacheOptions = {}): Cache {
         hooks.emit('tierState', { tier, up: true });
         emitter.emit('tier:up', tier);
         const slot = remote.find((candidate) => candidate.name === tier);
-        // Redis was unreachable, so the bus missed messages too (its own connection may come back later).
-        if (slot && slot.tier === redis && options.bus && l1) {
-          guard.markAll();
-          void l1.clear();
-        }
+        // L1 is not cleared here: the bus has its own connection, and if that one lost messages its reconnect
+        // clears L1 (`onReconnect`); a circuit opened by slow commands alone missed nothing.
         if (slot) void replay(slot).then(() => outbox.flush());
       },
     });
@@ -152,7 +156,9 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
   /** The versioned collaborator of each remote slot (undefined for custom tiers that keep no versions). */
   const versionedOf = remote.map((slot) => (isVersionedTier(slot.tier) ? slot.tier : undefined));
-  const guard = createFillGuard(options.maxTagStamps ?? 100_000);
+  // How long a hold lasts at most (its release lost, its writer gone): the writer's own worst case, twice.
+  const holdTimeout = 2 * (2 * ackTimeout + writeTimeout * Math.max(1, remote.length));
+  const guard = createFillGuard(options.maxTagStamps ?? 100_000, () => clock.monotonic());
 
   const stats = createBasicStats([...(l1 ? [l1.name] : []), ...remote.map((slot) => slot.name)]);
   hooks.add(stats.hook);
@@ -173,34 +179,56 @@ export function createCache(options: CacheOptions = {}): Cache {
   async function applyRemote(slot: RemoteTier, operation: PendingOperation): Promise<boolean> {
     switch (operation.op) {
       case 'delete':
-        return (await slot.call((tier) => tier.delete(operation.key))).ok;
+        return (await slot.write((tier) => tier.delete(operation.key), writeTimeout)).ok;
       case 'clear':
-        return (await slot.call((tier) => tier.clear())).ok;
+        return (await slot.write((tier) => tier.clear(), writeTimeout)).ok;
       case 'tag': {
         // O(1) on a versioned tier: the tag gets a new version and reads refuse older entries. Tagged entries are
         // deleted too only when asked (`purgeOnInvalidate`), or on tiers that keep no versions (custom tiers).
         const versioned = versionedOf[remote.indexOf(slot)];
         if (versioned) {
-          const stamped = (await slot.call(() => versioned.invalidateTag(operation.tag))).ok;
+          const stamped = (await slot.write(() => versioned.invalidateTag(operation.tag), writeTimeout)).ok;
           if (stamped && purgeOnInvalidate) track(slot.call((tier) => tier.deleteByTag(operation.tag)));
           return stamped;
         }
-        return (await slot.call((tier) => tier.deleteByTag(operation.tag))).ok;
+        return (await slot.write((tier) => tier.deleteByTag(operation.tag), writeTimeout)).ok;
       }
     }
   }
 
   /**
-   * Applies an invalidation to every remote tier, deepest first, or queues it for the tiers that are down. Deepest
-   * first: a reader that missed an upper tier takes that tier's version before reading the one below, so once the
-   * lower tier is invalidated, a back-fill of what it read there is refused by the upper tier.
+   * Carries a write or an invalidation everywhere, in an order that keeps every fill race safe:
+   *
+   * 1. hold the key / tag / everything in this process's guard and drop the L1 copies (`local`);
+   * 2. announce the hold on the bus; it returns once every other instance has dropped its copy and holds too
+   *    (their acknowledgements). While held, no instance fills L1 for it: what a shared tier answers in this
+   *    window may still be the old value, and a fill nested in a request (a response built from the data cache)
+   *    would otherwise carry that old value into a shared tier under a version newer than step 3's;
+   * 3. the shared tiers, deepest first: a reader that missed an upper tier took that tier's version before it
+   *    read the one below, so a back-fill of what it read there is refused by the upper tier;
+   * 4. release the hold here and on the bus (fills begun while it was held are refused).
+   *
+   * A tier that cannot take the operation gets it queued (replayed when it is back) and is skipped on reads.
    */
-  async function invalidateRemote(operation: PendingOperation): Promise<void> {
-    for (let level = remote.length - 1; level >= 0; level--) {
-      const slot = remote[level]!;
-      if (slot.pending.size > 0 || !(await applyRemote(slot, operation))) slot.pending.push(operation);
+  async function propagate(apply: (slot: RemoteTier) => Promise<boolean>, queued: PendingOperation, target: { key?: string; tag?: string }, local: () => unknown, message: BusMessage): Promise<void> {
+    const id = `${instanceId}:${++writeSequence}`;
+    guard.hold(id, target, clock.monotonic() + holdTimeout);
+    try {
+      await local();
+      await outbox.send({ ...message, h: 1, w: id });
+      for (let level = remote.length - 1; level >= 0; level--) {
+        const slot = remote[level]!;
+        if (slot.pending.size > 0 || !(await apply(slot))) slot.pending.push(queued);
+      }
+    } finally {
+      guard.release(id);
+      await local();
     }
+    await outbox.send({ ...message, w: id });
   }
+
+  const invalidateRemote = (operation: PendingOperation, target: { key?: string; tag?: string }, local: () => unknown, message: BusMessage) =>
+    propagate((slot) => applyRemote(slot, operation), operation, target, local, message);
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────────────
   // The L1-hit path is the hot path (tens of ns of work): plain counters, latency sampled 1 read in
@@ -302,23 +330,30 @@ export function createCache(options: CacheOptions = {}): Cache {
     if (!guard.allows(token.local, key, entry.tags)) return false;
     l1?.setSync(key, entry);
     hooks.emit('write', { op: 'set', key, ttl: Math.max(0, (entry.expiresAt - clock.now()) / 1000), tags: entry.tags });
-    const results = await Promise.all(
-      remote.map(async (slot, level) => {
-        const versioned = versionedOf[level];
-        if (!versioned) {
-          // A custom tier keeps no versions: a plain write (documented: no late-fill guarantee there).
-          await slot.call((tier) => tier.set(key, entry));
-          return true;
-        }
-        const since = token.remote[level];
-        // Unknown version (the tier was down when the fill began) or invalidations still queued: leave the tier be.
-        if (since === undefined || slot.pending.size > 0) return true;
-        if (clock.monotonic() - token.startedAt >= versioned.fillWindow) return false;
-        const filled = await slot.call(() => versioned.fill(key, entry, since));
-        return !filled.ok || filled.value;
-      }),
-    );
-    const stored = results.every(Boolean);
+    // Into the first shared tier that keeps versions, not below it: with two versioned tiers (Redis and SQL) a
+    // fill nested in a request could pass the check of each tier at a different moment of one write. The tiers
+    // below are filled by `set` and, when the first one cannot take fills, take them instead.
+    let stored = true;
+    for (let level = 0; level < remote.length; level++) {
+      const slot = remote[level]!;
+      const versioned = versionedOf[level];
+      if (!versioned) {
+        // A custom tier keeps no versions: a plain write (documented: no late-fill guarantee there).
+        await slot.call((tier) => tier.set(key, entry));
+        continue;
+      }
+      const since = token.remote[level];
+      // Unknown version (the tier was down when the fill began) or invalidations still queued: try the next.
+      if (since === undefined || slot.pending.size > 0) continue;
+      if (clock.monotonic() - token.startedAt >= versioned.fillWindow) {
+        stored = false;
+        break;
+      }
+      const filled = await slot.call(() => versioned.fill(key, entry, since));
+      if (!filled.ok) continue;
+      stored = filled.value;
+      break;
+    }
     // A shared tier knows of an invalidation this process has not heard of yet: drop the copy L1 just took.
     if (!stored && l1 && l1.getSync(key) === entry) l1.deleteSync(key);
     if (stored && emitter.listenerCount('set') > 0) emitter.emit('set', key);
@@ -359,21 +394,20 @@ export function createCache(options: CacheOptions = {}): Cache {
   }
 
   /**
-   * A write (`set`): every remote tier, deepest first, then L1, then the bus. Versioned tiers advance their clock,
-   * so fills begun before the write are refused; a tier that is down gets a delete queued, so it cannot serve the
+   * A write (`set`), carried like an invalidation (`propagate`). Versioned tiers advance their clock, so fills
+   * begun before the write are refused; a tier that cannot take it gets a delete queued, so it cannot serve the
    * value this write replaced when it comes back.
    */
   async function writeThrough(key: string, entry: CacheEntry, ttl: number): Promise<void> {
-    guard.markKey(key);
-    for (let level = remote.length - 1; level >= 0; level--) {
-      const slot = remote[level]!;
-      if (slot.pending.size > 0 || !(await slot.call((tier) => tier.set(key, entry))).ok) slot.pending.push({ op: 'delete', key });
-    }
-    guard.markKey(key);
+    const local = () => {
+      guard.markKey(key);
+      l1?.deleteSync(key);
+    };
+    const write = async (slot: RemoteTier) => (await slot.write((tier) => tier.set(key, entry), writeTimeout)).ok;
+    await propagate(write, { op: 'delete', key }, { key }, local, { i: instanceId, o: 'set', k: key });
     l1?.setSync(key, entry);
     hooks.emit('write', { op: 'set', key, ttl, tags: entry.tags });
     if (emitter.listenerCount('set') > 0) emitter.emit('set', key);
-    await outbox.send({ i: instanceId, o: 'set', k: key });
   }
 
   // Background work (write-behind after getOrSet, back-fills, lease releases): close() waits for it.
@@ -420,29 +454,25 @@ export function createCache(options: CacheOptions = {}): Cache {
     const message = parseBusMessage(raw);
     if (!message || message.i === instanceId) return;
     applyBusMessage(message);
-    // Applied (L1 dropped, guard marked): tell the sender, whose write waits for every instance that heard it.
-    if (message.n !== undefined && redisSlot && redis) {
-      const tier = redis;
-      void redisSlot.call(() => tier.publish(ackChannel(message.i), String(message.n)));
+    // Applied (L1 dropped, guard marked or held): tell the sender, whose write waits for every instance that
+    // heard it. A release needs no answer.
+    if (message.n !== undefined && redis && (message.h === 1 || message.w === undefined)) {
+      // Straight to the client, not through the circuit: a circuit opened by slow reads must not silence acks.
+      redis.publish(ackChannel(message.i), String(message.n)).catch(reportError);
     }
   }
 
   function applyBusMessage(message: BusMessage) {
-    switch (message.o) {
-      case 'set':
-      case 'delete':
-        guard.markKey(message.k);
-        l1?.deleteSync(message.k);
-        break;
-      case 'tag':
-        guard.markTag(message.t);
-        if (l1) void l1.deleteByTag(message.t);
-        break;
-      case 'clear':
-        guard.markAll();
-        if (l1) void l1.clear();
-        break;
-    }
+    const target = message.o === 'set' || message.o === 'delete' ? { key: message.k } : message.o === 'tag' ? { tag: message.t } : {};
+    if (message.w !== undefined) {
+      if (message.h === 1) guard.hold(message.w, target, clock.monotonic() + holdTimeout);
+      else guard.release(message.w);
+    } else if (target.key !== undefined) guard.markKey(target.key);
+    else if (target.tag !== undefined) guard.markTag(target.tag);
+    else guard.markAll();
+    if (target.key !== undefined) l1?.deleteSync(target.key);
+    else if (target.tag !== undefined) void l1?.deleteByTag(target.tag);
+    else void l1?.clear();
   }
 
   function busMessageFor(operation: PendingOperation): BusMessage {
@@ -458,7 +488,7 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   const redisSlot = redis ? remote.find((slot) => slot.tier === redis) : undefined;
   let busSequence = 0;
-  const ackTimeout = options.busAckTimeout ?? commandTimeout;
+  let writeSequence = 0;
   /**
    * True when delivered to Redis (or when there is no bus to deliver to). Then waits — at most `busAckTimeout` —
    * until every other instance that received the message has applied it, so that a write returns only once no
@@ -468,10 +498,20 @@ export function createCache(options: CacheOptions = {}): Cache {
     if (!options.bus || !pubsub || !redis || !redisSlot) return true;
     const tier = redis;
     const sequence = ++busSequence;
-    const sent = await redisSlot.call(() => tier.publish(busChannel!, JSON.stringify({ ...message, n: sequence })));
-    if (!sent.ok) return false;
+    acks.expect(sequence);
+    const sent = await redisSlot.write(() => tier.publish(busChannel!, JSON.stringify({ ...message, n: sequence })), writeTimeout);
+    if (!sent.ok) {
+      acks.forget(sequence);
+      return false;
+    }
     const others = sent.value - (pubsub.connected ? 1 : 0);
-    if (others > 0) await acks.wait(sequence, others, ackTimeout);
+    // Only a hold (or a replayed invalidation) is waited for; a release needs no answer.
+    const awaited = message.h === 1 || message.w === undefined;
+    if (others <= 0 || !awaited) acks.forget(sequence);
+    else {
+      const missing = await acks.wait(sequence, others, ackTimeout);
+      if (missing > 0) logger.warn({ missing, ackTimeout, operation: message.o }, '[wai:cache-tiers] a bus message was not acknowledged in time by every instance: one may serve its L1 copy until it applies it');
+    }
     return true;
   }
   const outbox = createBusOutbox({ publish, clock, retryInterval: failSafeRetryInterval, maxSize: options.maxPendingInvalidations ?? 10_000, instanceId });
@@ -540,7 +580,9 @@ export function createCache(options: CacheOptions = {}): Cache {
     const useLease = leaseOptions && (callOptions?.lease ?? true) && redis && pubsub?.connected;
     if (useLease && redisSlot && redisSlot.breaker.state === 'closed') {
       const softTimeout = callOptions?.softTimeout ?? options.softTimeout;
-      const waiter = leaseWaiters.wait(key, stale && softTimeout !== undefined ? Math.min(leaseOptions.wait, softTimeout) : leaseOptions.wait);
+      const waitMs = stale && softTimeout !== undefined ? Math.min(leaseOptions.wait, softTimeout) : leaseOptions.wait;
+      const waitUntil = clock.monotonic() + waitMs;
+      const waiter = leaseWaiters.wait(key, Math.min(waitMs, leaseOptions.poll));
       const acquired = await redisSlot.call((tier) => (tier as RedisTier).acquireLease(key, instanceId, leaseOptions.ttl));
       if (acquired.ok && acquired.value) {
         waiter.cancel();
@@ -557,11 +599,22 @@ export function createCache(options: CacheOptions = {}): Cache {
         // Someone else is loading. Re-check first (it may have finished before we subscribed), then wait.
         hooks.emit('stampedePrevented', { key, scope: 'lease' });
         let loaded = await lookup(key, true);
-        if (!isFresh(loaded)) {
-          await waiter.promise;
+        let current = waiter;
+        const lease = redis!;
+        const holder = isFresh(loaded) ? undefined : await redisSlot.call(() => lease.leaseOwner(key));
+        // Wait for this holder's load only: woken by its announcement, or every `lease.poll` ms to check that it
+        // still holds the lease. Once it let go (announcement lost, holder crashed, or its result refused by an
+        // invalidation) a new holder is not waited for again — under constant writes that would wait all of
+        // `lease.wait` — and this caller loads itself.
+        while (holder?.ok && holder.value !== null && !isFresh(loaded) && clock.monotonic() < waitUntil) {
+          await current.promise;
           loaded = await lookup(key, true);
+          if (isFresh(loaded)) break;
+          const owner = await redisSlot.call(() => lease.leaseOwner(key));
+          if (!owner.ok || owner.value !== holder.value) break;
+          current = leaseWaiters.wait(key, Math.max(1, Math.min(leaseOptions.poll, waitUntil - clock.monotonic())));
         }
-        waiter.cancel();
+        current.cancel();
         if (isFresh(loaded)) return loaded.entry.value as T;
         // The holder is still refreshing: a stale value (within grace) beats a second load.
         if (stale) return stale.value as T;
@@ -800,16 +853,14 @@ export function createCache(options: CacheOptions = {}): Cache {
       assertOpen();
       // "Existed" means a valid entry (fresh or stale) could be read: a row only a tag stamp invalidated does not count.
       const existed = (await lookup(key, false, false)) !== undefined;
-      guard.markKey(key);
-      l1?.deleteSync(key);
       loaders.forget(key);
       failedAt.delete(key);
       hooks.emit('write', { op: 'delete', key });
-      await invalidateRemote({ op: 'delete', key });
-      // Again after the remote tiers: a read that began meanwhile may have filled L1 from a tier not yet reached.
-      guard.markKey(key);
-      l1?.deleteSync(key);
-      await outbox.send({ i: instanceId, o: 'delete', k: key });
+      const local = () => {
+        guard.markKey(key);
+        l1?.deleteSync(key);
+      };
+      await invalidateRemote({ op: 'delete', key }, { key }, local, { i: instanceId, o: 'delete', k: key });
       return existed;
     },
 
@@ -817,26 +868,24 @@ export function createCache(options: CacheOptions = {}): Cache {
       assertOpen();
       if (typeof tag !== 'string' || tag.length === 0) assertValidTags([tag]);
       const at = clock.now();
-      guard.markTag(tag);
-      if (l1) await l1.deleteByTag(tag);
       hooks.emit('write', { op: 'invalidateTag', tag });
-      await invalidateRemote({ op: 'tag', tag, at });
-      guard.markTag(tag);
-      if (l1) await l1.deleteByTag(tag);
-      await outbox.send({ i: instanceId, o: 'tag', t: tag, a: at });
+      const local = () => {
+        guard.markTag(tag);
+        return l1?.deleteByTag(tag);
+      };
+      await invalidateRemote({ op: 'tag', tag, at }, { tag }, local, { i: instanceId, o: 'tag', t: tag, a: at });
     },
 
     async clear(): Promise<void> {
       assertOpen();
-      guard.markAll();
-      if (l1) await l1.clear();
       failedAt.clear();
       hooks.emit('write', { op: 'clear' });
       for (const slot of remote) slot.pending.clear();
-      await invalidateRemote({ op: 'clear' });
-      guard.markAll();
-      if (l1) await l1.clear();
-      await outbox.send({ i: instanceId, o: 'clear' });
+      const local = () => {
+        guard.markAll();
+        return l1?.clear();
+      };
+      await invalidateRemote({ op: 'clear' }, {}, local, { i: instanceId, o: 'clear' });
     },
 
     async refresh(key: string, callOptions?: GetOrSetOptions): Promise<boolean> {
@@ -903,24 +952,44 @@ function isTier(value: unknown): value is CacheTier {
   return typeof value === 'object' && value !== null && typeof (value as CacheTier).get === 'function' && typeof (value as CacheTier).deleteByTag === 'function';
 }
 
-/** Acknowledgements of this instance's bus messages, counted per sequence number. */
+/**
+ * Acknowledgements of this instance's bus messages, counted per sequence number. Counting starts before the
+ * PUBLISH is sent: a fast receiver's ack can arrive before PUBLISH's own reply (it travels on another connection).
+ */
 function createBusAcks(clock: Clock) {
-  const waiting = new Map<number, { remaining: number; done: () => void }>();
+  const received = new Map<number, { count: number; expected: number; done: (() => void) | undefined }>();
   return {
-    wait(sequence: number, expected: number, timeoutMs: number): Promise<void> {
-      return new Promise<void>((resolve) => {
-        const timer = clock.setTimeout(() => done(), timeoutMs);
-        const done = () => {
+    /** Starts counting acks for `sequence` (call before publishing). */
+    expect(sequence: number) {
+      received.set(sequence, { count: 0, expected: Infinity, done: undefined });
+    },
+    /** Stops counting (the publish failed). */
+    forget(sequence: number) {
+      received.delete(sequence);
+    },
+    /** Resolves with how many of `expected` acks were still missing after at most `timeoutMs` (0: all came). */
+    wait(sequence: number, expected: number, timeoutMs: number): Promise<number> {
+      const entry = received.get(sequence);
+      if (!entry) return Promise.resolve(expected);
+      entry.expected = expected;
+      if (entry.count >= expected) {
+        received.delete(sequence);
+        return Promise.resolve(0);
+      }
+      return new Promise<number>((resolve) => {
+        const timer = clock.setTimeout(() => entry.done?.(), timeoutMs);
+        entry.done = () => {
           timer.cancel();
-          waiting.delete(sequence);
-          resolve();
+          received.delete(sequence);
+          resolve(Math.max(0, entry.expected - entry.count));
         };
-        waiting.set(sequence, { remaining: expected, done });
       });
     },
     ack(sequence: number) {
-      const entry = waiting.get(sequence);
-      if (entry && --entry.remaining <= 0) entry.done();
+      const entry = received.get(sequence);
+      if (!entry) return;
+      entry.count++;
+      if (entry.count >= entry.expected) entry.done?.();
     },
   };
 }

@@ -27,6 +27,11 @@ export interface LeaseOptions {
   ttl?: number;
   /** How long (ms) a caller waits for another instance's load before loading itself. @default 5000 */
   wait?: number;
+  /**
+   * Ms between checks, while waiting, that the lease is still held: a caller stops waiting as soon as the holder
+   * is gone (its announcement lost, or the holder crashed) instead of after all of `wait`. @default 50
+   */
+  poll?: number;
 }
 
 export interface CircuitOptions {
@@ -61,8 +66,10 @@ export interface CacheOptions {
   bus?: boolean;
   /**
    * Ms a write waits for the other instances to acknowledge its bus message (they have dropped the old value from
-   * their L1). An instance that does not answer in time is treated as cut off; the write returns anyway.
-   * @default commandTimeout
+   * their L1). An instance that does not answer in time is treated as cut off; the write returns anyway. Keep it
+   * above the event-loop lag of a loaded instance: a write that stops waiting too early lets that instance serve
+   * its old copy until the message is applied.
+   * @default 1000
    */
   busAckTimeout?: number;
   /** Ms every L2/L3 call may take before it counts as failed (reads fall through). @default 500 */
@@ -93,6 +100,12 @@ export interface CacheOptions {
    * past it they collapse into one `clear`. @default 10000
    */
   maxPendingInvalidations?: number;
+  /**
+   * Ms a write or an invalidation waits for L2/L3 (and a bus message for Redis) before it is queued for replay.
+   * Tried even while a tier's circuit is open: a circuit opened by slow reads must not delay an invalidation the
+   * other instances need to see. @default 1000
+   */
+  writeTimeout?: number;
   /** Ms `close()` keeps trying to deliver queued invalidations before giving up (and logging what is left). @default 2000 */
   flushTimeout?: number;
   /** Cache warming: run every enabled strategy each `intervalMs` (0 = only on `warm()`). @default { intervalMs: 0 } */

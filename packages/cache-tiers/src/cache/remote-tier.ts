@@ -16,6 +16,12 @@ export interface RemoteTier extends ComposedTier {
   readonly pending: PendingQueue;
   /** Runs `operation`; `{ ok: false }` when the circuit is open or the call failed or timed out (never throws). */
   call<T>(operation: (tier: CacheTier) => Promise<T>): Promise<CallResult<T>>;
+  /**
+   * For writes and invalidations: tried even while the circuit is open (a circuit opened by slow reads must not
+   * turn a delete into a queued one that other instances do not see), failing fast only when the client knows it
+   * is disconnected, with its own deadline of `timeoutMs`.
+   */
+  write<T>(operation: (tier: CacheTier) => Promise<T>, timeoutMs: number): Promise<CallResult<T>>;
   /** `call((tier) => tier.get(key))` without a closure per read (reads are the hot path). */
   get(key: string): Promise<CallResult<CacheEntry | undefined>>;
   /** Calls started and not yet answered or timed out (settled calls are let go at once). */
@@ -153,6 +159,61 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
     });
   }
 
+  /**
+   * Attempts until one succeeds or `timeoutMs` has passed (backing off 2, 4, 8… ms): a failure here is usually
+   * transient (SQLite's busy lock, a reply that came late), and an invalidation that is queued instead of applied
+   * leaves the tier serving, to the other instances, what it was meant to remove. One attempt while the circuit
+   * is open; none while the client knows it is disconnected.
+   */
+  async function write<T>(operation: (target: CacheTier) => Promise<T>, timeoutMs: number): Promise<CallResult<T>> {
+    const deadline = clock.monotonic() + timeoutMs;
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+      if ((tier as { down?: boolean }).down === true) return failed(tierUnavailable(tier.name, 'disconnected'));
+      const left = deadline - clock.monotonic();
+      const result = await attemptWithin(operation, Math.max(1, left));
+      if (result.ok) {
+        breaker.success();
+        return result;
+      }
+      lastError = result.error;
+      const pause = Math.min(2 ** (attempt + 1), deadline - clock.monotonic());
+      if (breaker.state === 'open' || pause <= 0) return failed(lastError);
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, pause));
+    }
+  }
+
+  function attemptWithin<T>(operation: (target: CacheTier) => Promise<T>, timeoutMs: number): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const timer = clock.setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        resolve({ ok: false, error: new Error(`no answer within ${timeoutMs} ms`) });
+      }, timeoutMs);
+      let pending: Promise<T>;
+      try {
+        pending = operation(tier);
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          timer.cancel();
+          resolve({ ok: true, value });
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          timer.cancel();
+          resolve({ ok: false, error });
+        },
+      );
+    });
+  }
+
   const remote: RemoteTier = {
     tier,
     name: tier.name,
@@ -166,6 +227,7 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
       return inFlight;
     },
     call: (operation) => invoke(operation, undefined),
+    write,
     get: (key) => invoke(undefined, key),
     stop() {
       stopped = true;

@@ -56,6 +56,8 @@ export interface RedisTier extends VersionedTier {
   readonly down: boolean;
   /** `SET lease NX PX`: true when this owner now holds the key's load lease. */
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** The id of the instance holding the key's load lease, or null. */
+  leaseOwner(key: string): Promise<string | null>;
   /** Drops the lease when still held by `owner` (compare-and-delete). */
   releaseLease(key: string, owner: string): Promise<void>;
   /** PUBLISH; resolves with how many subscriber connections received it. */
@@ -164,6 +166,9 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
     },
     async acquireLease(key, owner, ttlMs) {
       return (await client.set(keys.lease(key), owner, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    },
+    async leaseOwner(key) {
+      return client.get(keys.lease(key));
     },
     async releaseLease(key, owner) {
       await run(SCRIPTS.waiReleaseLease, [keys.lease(key)], [owner]);

@@ -81,9 +81,9 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     commandTimeout: config.cacheCommandTimeoutMs,
     // With Redis: L1 invalidation across instances, and one load per cold key across instances.
     bus: Boolean(redis),
-    // A waiter gives up on another instance's load after 250 ms and loads itself: a loader here is one query,
-    // and a holder that is slow or cut off from Redis must not hold the other instances' reads for seconds.
-    lease: redis ? { wait: 250 } : false,
+    // A waiter gives up on another instance's load after 2 × the command timeout and loads itself: a loader here
+    // is one query, and a holder that is slow or cut off from Redis must not hold the other instances' reads.
+    lease: redis ? { wait: 2 * config.cacheCommandTimeoutMs } : false,
     // Top keys, access patterns per key prefix and a miss-ratio curve: what the analyzer's cache findings use.
     // With CACHE_PREDICTIVE_WARMING (on in the production preset): prefetch the workshop usually read next.
     plugins: [cacheAnalytics(), ...(cacheSettings.predictiveWarming ? [predictivePreloading({ enabled: true })] : [])],

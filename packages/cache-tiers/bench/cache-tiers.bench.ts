@@ -13,6 +13,7 @@ import { LRUCache } from 'lru-cache';
 import QuickLRU from 'quick-lru';
 import { Bench } from 'tinybench';
 import { round, writeBenchResult, type BenchRow as Row } from '@wai/test-services/bench';
+import { startTcpProxy } from '@wai/test-services';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCache } from '../src/cache.js';
 import { createMemoryTier } from '../src/l1/index.js';
@@ -366,6 +367,116 @@ async function rowPredictive(): Promise<void> {
   log(`predictive: ${without.toFixed(1)} % → ${withPrediction.toFixed(1)} %`);
 }
 
+// ── row 7: what the version check costs per fill ────────────────────────────────────────────────────────────
+async function rowFillCost(): Promise<void> {
+  const N = quick ? 500 : 3000;
+  const value = { id: 1, name: 'x'.repeat(100) };
+  const payload = JSON.stringify(value);
+  const cache = createCache({ namespace: `${PREFIX}_fill`, l1: false, l2: { redis: REDIS_URL } });
+  const redis = new Redis(REDIS_URL);
+  const timeEach = async (work: (index: number) => Promise<unknown>) => {
+    const latencies: number[] = [];
+    for (let index = 0; index < N; index++) {
+      const started = performance.now();
+      await work(index);
+      latencies.push((performance.now() - started) * 1000);
+    }
+    latencies.sort((a, b) => a - b);
+    return { median: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  };
+  // Warm-up, then interleaved in thirds so a drift of the machine hits all three alike.
+  for (let index = 0; index < 200; index++) await redis.set(`${PREFIX}:warm:${index}`, payload);
+  const results = { fill: [] as number[], set: [] as number[], bare: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    results.fill.push((await timeEach(async (index) => cache.fill(await cache.beginFill(), `f:${round}:${index}`, value, { ttl: 60 }))).median);
+    results.set.push((await timeEach((index) => cache.set(`s:${round}:${index}`, value, { ttl: 60 }))).median);
+    results.bare.push((await timeEach((index) => redis.set(`${PREFIX}:bare:${round}:${index}`, payload, 'EX', 60))).median);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const fill = median(results.fill);
+  const set = median(results.set);
+  const bare = median(results.bare);
+  rows.push({
+    name: 'fill into L2: beginFill (version read) + conditional write (Lua check of key, tags, clear)',
+    unit: 'µs/op',
+    ours: round(fill, 1),
+    baseline: { name: 'bare ioredis 6 SET EX (JSON)', value: round(bare, 1) },
+    competitors: [{ name: 'ours: unconditional cache.set (versioned write, no bus)', value: round(set, 1) }],
+    ratio: round(fill / bare, 2),
+    target: 'reported: the price of refusing late fills (two round trips: the version at miss time, the checked write)',
+    met: true,
+    note: `sequential, one caller, ${N} ops × 3 interleaved rounds, median of the round medians; a getOrSet miss pays the version read once, during its lookup`,
+  });
+  log(`fill cost: fill ${fill.toFixed(1)} µs, set ${set.toFixed(1)} µs, bare SET ${bare.toFixed(1)} µs`);
+  await cache.close();
+  redis.disconnect();
+}
+
+// ── row 8: the slowest read while the writer's link to Redis stalls and is cut ─────────────────────────────
+async function rowReadsUnderFault(): Promise<void> {
+  const COMMAND_TIMEOUT = 30;
+  const target = new URL(REDIS_URL);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const options = { namespace: `${PREFIX}_fault`, commandTimeout: COMMAND_TIMEOUT, bus: true, lease: { wait: 2 * COMMAND_TIMEOUT } } as const;
+  const writer = createCache({ ...options, l2: { redis: proxy.url } });
+  const reader = createCache({ ...options, l2: { redis: REDIS_URL } });
+  for (const cache of [writer, reader]) cache.on('error', () => {});
+  await Promise.all([writer.ready(), reader.ready()]);
+  const keys = Array.from({ length: 50 }, (_, index) => `k:${index}`);
+  let version = 0;
+  const loader = async () => version;
+  const slowest = { writer: 0, reader: 0 };
+  let reading = true;
+  const readLoop = async (cache: typeof writer, side: 'writer' | 'reader') => {
+    for (let turn = 0; reading; turn++) {
+      const started = performance.now();
+      await cache.getOrSet(keys[turn % keys.length]!, loader, { ttl: 60 });
+      slowest[side] = Math.max(slowest[side], performance.now() - started);
+      if (turn % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const loops = [readLoop(writer, 'writer'), readLoop(writer, 'writer'), readLoop(reader, 'reader'), readLoop(reader, 'reader')];
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const writes = async (count: number) => {
+    for (let index = 0; index < count; index++) {
+      version++;
+      await writer.delete(keys[index % keys.length]!);
+    }
+  };
+  await pause(300);
+  await writes(20);
+  proxy.stall();
+  await writes(3);
+  await pause(1000);
+  proxy.restore();
+  await pause(1500);
+  proxy.cut();
+  await writes(3);
+  await pause(1000);
+  proxy.restore();
+  await pause(2000);
+  reading = false;
+  await Promise.all(loops);
+  await Promise.all([writer.close(), reader.close()]);
+  await proxy.close();
+  const worst = Math.max(slowest.writer, slowest.reader);
+  rows.push({
+    name: `slowest getOrSet while the writer's Redis link is stalled (1 s) and cut (1 s), commandTimeout ${COMMAND_TIMEOUT} ms`,
+    unit: 'ms',
+    ours: round(worst, 1),
+    baseline: { name: '2 × commandTimeout (the aim)', value: 2 * COMMAND_TIMEOUT },
+    competitors: [
+      { name: 'ours: on the instance behind the faulty link', value: round(slowest.writer, 1) },
+      { name: 'ours: on the instance with a healthy link', value: round(slowest.reader, 1) },
+    ],
+    ratio: round(worst / (2 * COMMAND_TIMEOUT), 2),
+    target: '<= 2 x commandTimeout',
+    met: worst <= 2 * COMMAND_TIMEOUT,
+    note: '2 createCache instances with bus and lease (wait 2 × commandTimeout, as the reference server), the writer through a loopback TCP proxy; 2 readers each; deletes on the writer during both faults',
+  });
+  log(`reads under fault: slowest ${slowest.writer.toFixed(1)} ms behind the faulty link, ${slowest.reader.toFixed(1)} ms on the healthy one`);
+}
+
 async function cleanUp(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   let cursor = '0';
@@ -386,6 +497,8 @@ async function main(): Promise<void> {
     if (runs(4)) rowHitRatio();
     if (runs(5)) await rowMemory();
     if (runs(6)) await rowPredictive();
+    if (runs(7)) await rowFillCost();
+    if (runs(8)) await rowReadsUnderFault();
   } finally {
     await cleanUp();
   }

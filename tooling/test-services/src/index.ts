@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 
 export { pipelinedGets, responseCount } from './http-pipeline.js';
 export { freePort } from './ports.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { mulberry32 } from './random.js';
 export { startRedisServer, startRedisCluster, hasRedisServer, type RedisServerHandle, type RedisClusterHandle } from './redis-server.js';
 

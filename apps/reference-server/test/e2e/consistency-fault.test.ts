@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, redisUrl, uniquePrefix } from '@wai/test-services';
+import { deleteKeysWithPrefix, redisUrl, startTcpProxy, uniquePrefix, type TcpProxy } from '@wai/test-services';
 import { request, startServer, type ServerProcess } from '../helpers/server-process.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
  * The consistency suite's fault variant: the writer reaches Redis through a loopback TCP proxy that the test

@@ -1,12 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { ConfigError, TimeoutError, ValidationError, silentLogger, systemClock, type CacheAnalytics, type Clock, type TimerHandle } from '@wai/metrics-core';
+import { ConfigError, TimeoutError, ValidationError, silentLogger, systemClock, type CacheAnalytics, type TimerHandle } from '@wai/metrics-core';
 import { createMemoryTier } from '../l1/index.js';
 import { createRedisTier, type RedisTier } from '../l2/redis-tier.js';
 import { assertValidNamespace } from '../l2/redis-keys.js';
 import { createSqlTier, type SqlTierOptions } from '../l3/index.js';
-import { createRedisPubSub, type PubSub } from '../bus/redis-pubsub.js';
-import { parseBusMessage, type BusMessage } from '../bus/messages.js';
 import { assertValidKey, assertValidTags, assertValidTtl, tierUnavailable } from '../errors.js';
 import { jsonSerializer } from '../serializer.js';
 import { createSingleFlight } from '../single-flight.js';
@@ -17,11 +15,12 @@ import { createLoaderRegistry } from './loader-registry.js';
 import { createWarmingManager } from '../warming/warming-manager.js';
 import { predictivePreloading, type PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
 import type { CacheOptions, L1Options, L2Options } from './options.js';
-import type { PendingOperation } from './pending-queue.js';
 import { createRemoteTier, type RemoteTier } from './remote-tier.js';
 import { createCoarseNow } from './coarse-now.js';
 import { createFillGuard } from './fill-guard.js';
 import { createBusOutbox } from './bus-outbox.js';
+import { createBusLink } from './bus-link.js';
+import { createInvalidationPropagator } from './invalidation-propagator.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
 import type { Cache, CacheEvents, ComposedTier, FillToken, GetOrSetOptions, Loader, SetOptions } from './types.js';
 
@@ -121,7 +120,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         const slot = remote.find((candidate) => candidate.name === tier);
         // L1 is not cleared here: the bus has its own connection, and if that one lost messages its reconnect
         // clears L1 (`onReconnect`); a circuit opened by slow commands alone missed nothing.
-        if (slot) void replay(slot).then(() => outbox.flush());
+        if (slot) void propagator.replay(slot).then(() => outbox.flush());
       },
     });
   if (options.l2) {
@@ -163,72 +162,6 @@ export function createCache(options: CacheOptions = {}): Cache {
   const stats = createBasicStats([...(l1 ? [l1.name] : []), ...remote.map((slot) => slot.name)]);
   hooks.add(stats.hook);
   for (const hook of options.hooks ?? []) hooks.add(hook);
-
-  /** Replays invalidations queued while the tier was down, re-announcing them on the bus. */
-  async function replay(slot: RemoteTier): Promise<void> {
-    for (let operation = slot.pending.shift(); operation; operation = slot.pending.shift()) {
-      const done = await applyRemote(slot, operation);
-      if (!done) {
-        slot.pending.unshift(operation);
-        return;
-      }
-      if (slot.tier === redis) void outbox.send(busMessageFor(operation));
-    }
-  }
-
-  async function applyRemote(slot: RemoteTier, operation: PendingOperation): Promise<boolean> {
-    switch (operation.op) {
-      case 'delete':
-        return (await slot.write((tier) => tier.delete(operation.key), writeTimeout)).ok;
-      case 'clear':
-        return (await slot.write((tier) => tier.clear(), writeTimeout)).ok;
-      case 'tag': {
-        // O(1) on a versioned tier: the tag gets a new version and reads refuse older entries. Tagged entries are
-        // deleted too only when asked (`purgeOnInvalidate`), or on tiers that keep no versions (custom tiers).
-        const versioned = versionedOf[remote.indexOf(slot)];
-        if (versioned) {
-          const stamped = (await slot.write(() => versioned.invalidateTag(operation.tag), writeTimeout)).ok;
-          if (stamped && purgeOnInvalidate) track(slot.call((tier) => tier.deleteByTag(operation.tag)));
-          return stamped;
-        }
-        return (await slot.write((tier) => tier.deleteByTag(operation.tag), writeTimeout)).ok;
-      }
-    }
-  }
-
-  /**
-   * Carries a write or an invalidation everywhere, in an order that keeps every fill race safe:
-   *
-   * 1. hold the key / tag / everything in this process's guard and drop the L1 copies (`local`);
-   * 2. announce the hold on the bus; it returns once every other instance has dropped its copy and holds too
-   *    (their acknowledgements). While held, no instance fills L1 for it: what a shared tier answers in this
-   *    window may still be the old value, and a fill nested in a request (a response built from the data cache)
-   *    would otherwise carry that old value into a shared tier under a version newer than step 3's;
-   * 3. the shared tiers, deepest first: a reader that missed an upper tier took that tier's version before it
-   *    read the one below, so a back-fill of what it read there is refused by the upper tier;
-   * 4. release the hold here and on the bus (fills begun while it was held are refused).
-   *
-   * A tier that cannot take the operation gets it queued (replayed when it is back) and is skipped on reads.
-   */
-  async function propagate(apply: (slot: RemoteTier) => Promise<boolean>, queued: PendingOperation, target: { key?: string; tag?: string }, local: () => unknown, message: BusMessage): Promise<void> {
-    const id = `${instanceId}:${++writeSequence}`;
-    guard.hold(id, target, clock.monotonic() + holdTimeout);
-    try {
-      await local();
-      await outbox.send({ ...message, h: 1, w: id });
-      for (let level = remote.length - 1; level >= 0; level--) {
-        const slot = remote[level]!;
-        if (slot.pending.size > 0 || !(await apply(slot))) slot.pending.push(queued);
-      }
-    } finally {
-      guard.release(id);
-      await local();
-    }
-    await outbox.send({ ...message, w: id });
-  }
-
-  const invalidateRemote = (operation: PendingOperation, target: { key?: string; tag?: string }, local: () => unknown, message: BusMessage) =>
-    propagate((slot) => applyRemote(slot, operation), operation, target, local, message);
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────────────
   // The L1-hit path is the hot path (tens of ns of work): plain counters, latency sampled 1 read in
@@ -399,12 +332,10 @@ export function createCache(options: CacheOptions = {}): Cache {
    * value this write replaced when it comes back.
    */
   async function writeThrough(key: string, entry: CacheEntry, ttl: number): Promise<void> {
-    const local = () => {
+    await propagator.write(key, entry, () => {
       guard.markKey(key);
       l1?.deleteSync(key);
-    };
-    const write = async (slot: RemoteTier) => (await slot.write((tier) => tier.set(key, entry), writeTimeout)).ok;
-    await propagate(write, { op: 'delete', key }, { key }, local, { i: instanceId, o: 'set', k: key });
+    });
     l1?.setSync(key, entry);
     hooks.emit('write', { op: 'set', key, ttl, tags: entry.tags });
     if (emitter.listenerCount('set') > 0) emitter.emit('set', key);
@@ -417,104 +348,51 @@ export function createCache(options: CacheOptions = {}): Cache {
     background.add(tracked);
   }
 
-  // ── bus and leases ─────────────────────────────────────────────────────────────────────────────────────
-  let pubsub: PubSub | undefined;
+  // ── bus, leases, and the way invalidations travel ─────────────────────────────────────────────────────
   const leaseWaiters = createLeaseWaiters(clock);
-  const busChannel = redis?.keys.channel('bus');
-  const leaseChannel = redis?.keys.channel('lease');
-  const ackChannel = (instance: string) => redis!.keys.channel(`ack:${instance}`);
-  const acks = createBusAcks(clock);
-  let pubsubReady: Promise<void> = Promise.resolve();
-  if (redis && (options.bus || leaseOptions)) {
-    pubsub = createRedisPubSub(redis, {
-      onReconnect: () => {
-        // Messages sent while we were away are lost: drop everything L1 holds rather than serve it stale, and
-        // refuse the fills begun before the gap (they may have read what a lost message invalidated).
-        if (options.bus && l1) {
-          guard.markAll();
-          void l1.clear();
-        }
-        leaseWaiters.wakeAll();
-      },
-      onError: reportError,
-    });
-    const subscriptions: Array<Promise<void>> = [];
-    if (options.bus) {
-      subscriptions.push(pubsub.subscribe(busChannel!, onBusMessage));
-      subscriptions.push(pubsub.subscribe(ackChannel(instanceId), (sequence) => acks.ack(Number(sequence))));
-    }
-    if (leaseOptions) subscriptions.push(pubsub.subscribe(leaseChannel!, (key) => leaseWaiters.wake(key)));
-    pubsubReady = Promise.all(subscriptions).then(
-      () => {},
-      (error: unknown) => reportError(error),
-    );
-  }
-
-  function onBusMessage(raw: string) {
-    const message = parseBusMessage(raw);
-    if (!message || message.i === instanceId) return;
-    applyBusMessage(message);
-    // Applied (L1 dropped, guard marked or held): tell the sender, whose write waits for every instance that
-    // heard it. A release needs no answer.
-    if (message.n !== undefined && redis && (message.h === 1 || message.w === undefined)) {
-      // Straight to the client, not through the circuit: a circuit opened by slow reads must not silence acks.
-      redis.publish(ackChannel(message.i), String(message.n)).catch(reportError);
-    }
-  }
-
-  function applyBusMessage(message: BusMessage) {
-    const target = message.o === 'set' || message.o === 'delete' ? { key: message.k } : message.o === 'tag' ? { tag: message.t } : {};
-    if (message.w !== undefined) {
-      if (message.h === 1) guard.hold(message.w, target, clock.monotonic() + holdTimeout);
-      else guard.release(message.w);
-    } else if (target.key !== undefined) guard.markKey(target.key);
-    else if (target.tag !== undefined) guard.markTag(target.tag);
-    else guard.markAll();
-    if (target.key !== undefined) l1?.deleteSync(target.key);
-    else if (target.tag !== undefined) void l1?.deleteByTag(target.tag);
-    else void l1?.clear();
-  }
-
-  function busMessageFor(operation: PendingOperation): BusMessage {
-    switch (operation.op) {
-      case 'delete':
-        return { i: instanceId, o: 'delete', k: operation.key };
-      case 'tag':
-        return { i: instanceId, o: 'tag', t: operation.tag, a: operation.at };
-      case 'clear':
-        return { i: instanceId, o: 'clear' };
-    }
-  }
-
   const redisSlot = redis ? remote.find((slot) => slot.tier === redis) : undefined;
-  let busSequence = 0;
-  let writeSequence = 0;
-  /**
-   * True when delivered to Redis (or when there is no bus to deliver to). Then waits — at most `busAckTimeout` —
-   * until every other instance that received the message has applied it, so that a write returns only once no
-   * live instance's L1 can still answer with what it replaced.
-   */
-  async function publish(message: BusMessage): Promise<boolean> {
-    if (!options.bus || !pubsub || !redis || !redisSlot) return true;
-    const tier = redis;
-    const sequence = ++busSequence;
-    acks.expect(sequence);
-    const sent = await redisSlot.write(() => tier.publish(busChannel!, JSON.stringify({ ...message, n: sequence })), writeTimeout);
-    if (!sent.ok) {
-      acks.forget(sequence);
-      return false;
-    }
-    const others = sent.value - (pubsub.connected ? 1 : 0);
-    // Only a hold (or a replayed invalidation) is waited for; a release needs no answer.
-    const awaited = message.h === 1 || message.w === undefined;
-    if (others <= 0 || !awaited) acks.forget(sequence);
-    else {
-      const missing = await acks.wait(sequence, others, ackTimeout);
-      if (missing > 0) logger.warn({ missing, ackTimeout, operation: message.o }, '[wai:cache-tiers] a bus message was not acknowledged in time by every instance: one may serve its L1 copy until it applies it');
-    }
-    return true;
-  }
-  const outbox = createBusOutbox({ publish, clock, retryInterval: failSafeRetryInterval, maxSize: options.maxPendingInvalidations ?? 10_000, instanceId });
+  const busLink =
+    redis && redisSlot && (options.bus || leaseOptions)
+      ? createBusLink({
+          redis,
+          slot: redisSlot,
+          instanceId,
+          bus: Boolean(options.bus),
+          lease: Boolean(leaseOptions),
+          guard,
+          l1,
+          holdTimeout,
+          ackTimeout,
+          writeTimeout,
+          clock,
+          logger,
+          reportError,
+          onLeaseReleased: (key) => leaseWaiters.wake(key),
+          onReconnect: () => leaseWaiters.wakeAll(),
+        })
+      : undefined;
+  const outbox = createBusOutbox({
+    publish: (message) => busLink?.publish(message) ?? Promise.resolve(true),
+    clock,
+    retryInterval: failSafeRetryInterval,
+    maxSize: options.maxPendingInvalidations ?? 10_000,
+    instanceId,
+  });
+  const propagator = createInvalidationPropagator({
+    remote,
+    versionedOf,
+    busSlot: redisSlot,
+    guard,
+    outbox,
+    instanceId,
+    writeTimeout,
+    flushTimeout,
+    holdTimeout,
+    purgeOnInvalidate,
+    clock,
+    logger,
+    track,
+  });
 
   // ── getOrSet ───────────────────────────────────────────────────────────────────────────────────────────
   const refreshes = createSingleFlight();
@@ -577,7 +455,7 @@ export function createCache(options: CacheOptions = {}): Cache {
 
     // Cross-instance single-flight: one instance loads, the others wait for its pub/sub announcement.
     let leaseHeld = false;
-    const useLease = leaseOptions && (callOptions?.lease ?? true) && redis && pubsub?.connected;
+    const useLease = leaseOptions && (callOptions?.lease ?? true) && redis && busLink?.connected;
     if (useLease && redisSlot && redisSlot.breaker.state === 'closed') {
       const softTimeout = callOptions?.softTimeout ?? options.softTimeout;
       const waitMs = stale && softTimeout !== undefined ? Math.min(leaseOptions.wait, softTimeout) : leaseOptions.wait;
@@ -701,22 +579,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     if (!redisSlot || !redis) return;
     const lease = redis;
     await redisSlot.call(() => lease.releaseLease(key, instanceId));
-    await redisSlot.call(() => lease.publish(leaseChannel!, key));
-  }
-
-  /**
-   * On close: invalidations still queued for a tier that was down, and bus messages not yet delivered, are sent
-   * until they are or `flushTimeout` ms pass; what is left is logged (and lost with the process: the README's bound).
-   */
-  async function flushInvalidations(): Promise<void> {
-    const deadline = clock.monotonic() + flushTimeout;
-    const undelivered = () => outbox.size + remote.reduce((sum, slot) => sum + slot.pending.size, 0);
-    while (undelivered() > 0 && clock.monotonic() < deadline) {
-      for (let level = remote.length - 1; level >= 0; level--) await replay(remote[level]!);
-      await outbox.flush();
-      if (undelivered() > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(100, Math.max(1, deadline - clock.monotonic()))));
-    }
-    if (undelivered() > 0) logger.warn({ undelivered: undelivered() }, '[wai:cache-tiers] closing with invalidations Redis/SQL never took: other instances may serve the old values until they expire');
+    await busLink?.announceLease(key);
   }
 
   // 'hit' / 'miss' listeners counted as they come and go, so the hot path reads a number, not listenerCount().
@@ -860,7 +723,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         guard.markKey(key);
         l1?.deleteSync(key);
       };
-      await invalidateRemote({ op: 'delete', key }, { key }, local, { i: instanceId, o: 'delete', k: key });
+      await propagator.invalidate({ op: 'delete', key }, { key }, local);
       return existed;
     },
 
@@ -873,7 +736,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         guard.markTag(tag);
         return l1?.deleteByTag(tag);
       };
-      await invalidateRemote({ op: 'tag', tag, at }, { tag }, local, { i: instanceId, o: 'tag', t: tag, a: at });
+      await propagator.invalidate({ op: 'tag', tag, at }, { tag }, local);
     },
 
     async clear(): Promise<void> {
@@ -885,7 +748,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         guard.markAll();
         return l1?.clear();
       };
-      await invalidateRemote({ op: 'clear' }, {}, local, { i: instanceId, o: 'clear' });
+      await propagator.invalidate({ op: 'clear' }, {}, local);
     },
 
     async refresh(key: string, callOptions?: GetOrSetOptions): Promise<boolean> {
@@ -913,7 +776,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     warm: (strategy?: string) => warming.warm(strategy),
     listWarmingStrategies: () => warming.listWarmingStrategies(),
 
-    ready: () => pubsubReady,
+    ready: () => busLink?.ready ?? Promise.resolve(),
 
     addHook: hooks.add,
     getLoader: (key: string) => loaders.get(key),
@@ -924,12 +787,12 @@ export function createCache(options: CacheOptions = {}): Cache {
       closed = true;
       await warming.close();
       await Promise.allSettled([...background]);
-      await flushInvalidations();
+      await propagator.flush();
       for (const slot of remote) slot.stop();
       outbox.close();
       for (const plugin of plugins) await Promise.resolve(plugin.close?.()).catch(reportError);
       leaseWaiters.wakeAll();
-      await pubsub?.close();
+      await busLink?.close();
       for (const slot of remote) if (slot.owned) await slot.tier.close().catch(reportError);
       if (ownsL1 && l1) await l1.close();
     },
@@ -950,48 +813,6 @@ function withoutModelUpdateInterval(options: NonNullable<CacheOptions['predictio
 
 function isTier(value: unknown): value is CacheTier {
   return typeof value === 'object' && value !== null && typeof (value as CacheTier).get === 'function' && typeof (value as CacheTier).deleteByTag === 'function';
-}
-
-/**
- * Acknowledgements of this instance's bus messages, counted per sequence number. Counting starts before the
- * PUBLISH is sent: a fast receiver's ack can arrive before PUBLISH's own reply (it travels on another connection).
- */
-function createBusAcks(clock: Clock) {
-  const received = new Map<number, { count: number; expected: number; done: (() => void) | undefined }>();
-  return {
-    /** Starts counting acks for `sequence` (call before publishing). */
-    expect(sequence: number) {
-      received.set(sequence, { count: 0, expected: Infinity, done: undefined });
-    },
-    /** Stops counting (the publish failed). */
-    forget(sequence: number) {
-      received.delete(sequence);
-    },
-    /** Resolves with how many of `expected` acks were still missing after at most `timeoutMs` (0: all came). */
-    wait(sequence: number, expected: number, timeoutMs: number): Promise<number> {
-      const entry = received.get(sequence);
-      if (!entry) return Promise.resolve(expected);
-      entry.expected = expected;
-      if (entry.count >= expected) {
-        received.delete(sequence);
-        return Promise.resolve(0);
-      }
-      return new Promise<number>((resolve) => {
-        const timer = clock.setTimeout(() => entry.done?.(), timeoutMs);
-        entry.done = () => {
-          timer.cancel();
-          received.delete(sequence);
-          resolve(Math.max(0, entry.expected - entry.count));
-        };
-      });
-    },
-    ack(sequence: number) {
-      const entry = received.get(sequence);
-      if (!entry) return;
-      entry.count++;
-      if (entry.count >= entry.expected) entry.done?.();
-    },
-  };
 }
 
 function isFillToken(value: unknown): value is FillToken {

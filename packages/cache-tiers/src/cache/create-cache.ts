@@ -165,8 +165,8 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────────────
   // The L1-hit path is the hot path (tens of ns of work): plain counters, latency sampled 1 read in
-  // L1_LATENCY_SAMPLE (two clock readings would cost as much as the read itself), tag stamps checked only for
-  // tagged entries and only past the newest stamp, hook events built only when a hook handles them.
+  // L1_LATENCY_SAMPLE (two clock readings would cost as much as the read itself), no tag check (invalidations
+  // drop L1 entries at once), hook events built only when a hook handles them.
   const l1Counters = stats.tier(l1?.name ?? 'l1');
   const coarseNow = createCoarseNow(clock, 1);
   const accessCounters = stats.access;

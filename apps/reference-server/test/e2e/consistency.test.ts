@@ -13,7 +13,7 @@ import { request, startServer, type ServerProcess } from '../helpers/server-proc
  * answers every cached route; every read that began after a PUT returned must show that title or a later one —
  * the response cache, the data cache and the query cache alike.
  */
-const WRITES = Number(process.env.WAI_RACE_WRITES ?? 1000);
+const WRITES = Number(process.env.WAI_RACE_WRITES ?? 3000);
 const READERS_PER_INSTANCE = 3;
 const MARK = 'race';
 
@@ -141,23 +141,23 @@ describe('consistency across real server processes: 0 stale reads after a write 
 
   it('SQLite only (one instance)', async () => {
     await scenario('SQLite only', [{ CACHE_NAMESPACE: namespace() }]);
-  });
+  }, 600_000);
 
   it('SQLite + Redis, two instances', async () => {
     const env = { REDIS_URL: redisUrl(), CACHE_NAMESPACE: namespace() };
     await scenario('SQLite + Redis x2', [env, env]);
-  });
+  }, 600_000);
 
   it('PostgreSQL (one instance)', async () => {
     const schema = await testSchema('ref_race_pg');
     schemas.push(schema);
     await scenario('PostgreSQL', [{ DATABASE_URL: schema.connectionString, CACHE_NAMESPACE: namespace() }]);
-  });
+  }, 600_000);
 
   it('PostgreSQL + Redis, two instances', async () => {
     const schema = await testSchema('ref_race_pg_redis');
     schemas.push(schema);
     const env = { DATABASE_URL: schema.connectionString, REDIS_URL: redisUrl(), CACHE_NAMESPACE: namespace() };
     await scenario('PostgreSQL + Redis x2', [env, env]);
-  });
+  }, 600_000);
 });

@@ -118,8 +118,12 @@ export function createCache(options: CacheOptions = {}): Cache {
         hooks.emit('tierState', { tier, up: true });
         emitter.emit('tier:up', tier);
         const slot = remote.find((candidate) => candidate.name === tier);
-        // L1 is not cleared here: the bus has its own connection, and if that one lost messages its reconnect
-        // clears L1 (`onReconnect`); a circuit opened by slow commands alone missed nothing.
+        // While the bus's own connection is down too, messages are being missed: drop L1 now (its reconnect drops
+        // it again). A circuit opened by slow commands alone, with the subscriber up all along, missed nothing.
+        if (slot && slot.tier === redis && options.bus && l1 && busLink?.connected !== true) {
+          guard.markAll();
+          void l1.clear();
+        }
         if (slot) void propagator.replay(slot).then(() => outbox.flush());
       },
     });

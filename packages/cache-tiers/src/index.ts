@@ -58,6 +58,8 @@ export {
   type WarmingStrategy,
   type WarmingStrategyInfo,
 } from './warming/warming-manager.js';
+export { cacheWarming, type CacheWarmingOptions } from './warming/warming-plugin.js';
+export type { WarmingApi } from './cache/warming-contract.js';
 export { refreshAhead, type RefreshAheadOptions, type RefreshAheadPlugin, type RefreshAheadStats } from './refresh-ahead/refresh-ahead.js';
 export {
   predictivePreloading,

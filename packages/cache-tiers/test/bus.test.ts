@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redisUrl } from '@wai/test-services';
 import { createCache, type Cache } from '../src/cache.js';
 import type { SyncCacheTier } from '../src/tier.js';
+import { createRedisTier } from '../src/l2/index.js';
 import { sleep, testNamespaces, within } from './helpers.js';
 
 const namespaces = testNamespaces('bus');
@@ -38,6 +39,26 @@ describe('invalidation bus (bus: true)', () => {
     await a.set('k', 'v2');
     expect(await within(100, () => l1OfB.getSync('k') === undefined)).toBeLessThanOrEqual(100);
     expect(await b.get('k')).toBe('v2');
+  });
+
+  it('a Redis tier passed in carries the bus (a declared capability); any other tier is refused for `bus`', async () => {
+    const name = namespaces.next();
+    const shared = createRedisTier({ redis: redisUrl(), namespace: name });
+    const a = createCache({ namespace: name, l2: shared, bus: true });
+    const b = createCache({ namespace: name, l2: { redis: redisUrl() }, bus: true });
+    caches.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    await b.set('k', 'v1');
+    await busDelivered();
+    expect(await a.get('k')).toBe('v1');
+    await b.set('k', 'v2');
+    expect(await within(100, () => (a.tiers[0]!.tier as SyncCacheTier).getSync('k') === undefined)).toBeLessThanOrEqual(100);
+    expect(await a.get('k')).toBe('v2');
+    // A tier with Redis's methods but without the declaration (a wrapper, a custom tier) cannot serve the bus.
+    const { coordinates: _declared, ...lookalike } = shared;
+    expect(() => createCache({ namespace: name, l2: lookalike as typeof shared, bus: true })).toThrow(/need the built-in Redis tier/);
+    await a.close();
+    await shared.close();
   });
 
   it('a delete on A removes the L1 entry on B within 100 ms', async () => {

@@ -3,6 +3,7 @@ import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCache } from '../src/cache.js';
 import { createWarmingManager } from '../src/warming/warming-manager.js';
 import { compileKeyPatterns } from '../src/warming/key-pattern.js';
+import { cacheWarming } from '../src/warming/warming-plugin.js';
 
 describe('createWarmingManager', () => {
   it('runs enabled strategies in priority order, reports keys warmed, and fills the cache', async () => {
@@ -125,6 +126,33 @@ describe('warming through createCache', () => {
     expect(cache.removeWarmingStrategy('site')).toBe(true);
     expect(await cache.warm()).toEqual([]);
     await cache.close();
+  });
+
+  it('is a plugin: `warming: false` leaves it out (strategies refused with E_CONFIG_INVALID), and a plugin may supply it', async () => {
+    const without = createCache({ l1: { maxSize: 10 }, warming: false });
+    expect(() => without.addWarmingStrategy({ name: 'x', warmupFunction: () => undefined })).toThrow(/warming is off/);
+    await expect(without.warm()).rejects.toMatchObject({ code: 'E_CONFIG_INVALID' });
+    expect(without.listWarmingStrategies()).toEqual([]);
+    expect(without.removeWarmingStrategy('x')).toBe(false);
+    await without.close();
+
+    // The same plugin, installed by hand with its own interval: runs on the (fake) clock, closed with the cache.
+    const clock = createFakeClock();
+    const runs: number[] = [];
+    const cache = createCache({ l1: { maxSize: 10 }, warming: false, clock, plugins: [cacheWarming({ intervalMs: 1000 })] });
+    cache.addWarmingStrategy({ name: 'tick', warmupFunction: ({ set }) => set('tick', runs.push(clock.now())) });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    for (let step = 0; step < 5; step++) {
+      clock.advance(500);
+      await settle();
+    }
+    expect(runs.length).toBe(2);
+    expect(await cache.get('tick')).toBe(2);
+    await cache.close();
+    clock.advance(5000);
+    await settle();
+    expect(runs.length).toBe(2);
+    expect(clock.pendingTimers()).toBe(0);
   });
 });
 

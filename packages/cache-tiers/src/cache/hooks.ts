@@ -1,5 +1,6 @@
 import type { CacheAnalytics } from '@wai/metrics-core';
 import type { TierName } from '../tier.js';
+import type { WarmingApi } from './warming-contract.js';
 
 /** What the cache reports to hooks (analytics, refresh-ahead, prediction). Times are ms. */
 export interface CacheHookEvents {
@@ -29,10 +30,12 @@ export type CacheHook = { [E in keyof CacheHookEvents]?: (event: CacheHookEvents
 
 /**
  * A plugin receives the cache once at creation and may return a handle: `analytics` extends what
- * `getAnalytics()` returns (the base counts come first), `close` runs in `cache.close()`.
+ * `getAnalytics()` returns (the base counts come first), `warming` serves `cache.addWarmingStrategy` / `warm` /
+ * `listWarmingStrategies` (the first plugin offering it does), `close` runs in `cache.close()`.
  */
 export interface CachePluginHandle {
   analytics?(base: CacheAnalytics): CacheAnalytics;
+  warming?: WarmingApi;
   close?(): void | Promise<void>;
 }
 

@@ -108,8 +108,12 @@ export interface CacheOptions {
   writeTimeout?: number;
   /** Ms `close()` keeps trying to deliver queued invalidations before giving up (and logging what is left). @default 2000 */
   flushTimeout?: number;
-  /** Cache warming: run every enabled strategy each `intervalMs` (0 = only on `warm()`). @default { intervalMs: 0 } */
-  warming?: { intervalMs?: number };
+  /**
+   * Cache warming (the `cacheWarming` plugin, installed by default): run every enabled strategy each
+   * `intervalMs` (0 = only on `warm()`). `false` leaves it out (then `addWarmingStrategy` / `warm` refuse with a
+   * `ConfigError`, and another plugin may supply warming). @default { intervalMs: 0 }
+   */
+  warming?: false | { intervalMs?: number };
   /**
    * The guide's `prediction` settings: when given, predictive preloading is installed as a plugin (the same as
    * `plugins: [predictivePreloading(prediction)]`); `enabled` falls back to `CACHE_PREDICTIVE_WARMING`, then on.

@@ -1,19 +1,13 @@
 import type { EventEmitter } from 'node:events';
-import type { CacheAdmin, CacheAnalytics, CacheSetOptions, CacheStatsSource, CacheStore, Clock, WarmingResult } from '@wai/metrics-core';
-import type { WarmingStrategy, WarmingStrategyInfo } from '../warming/warming-manager.js';
+import type { CacheAdmin, CacheAnalytics, CacheStatsSource, CacheStore, Clock, WarmingResult } from '@wai/metrics-core';
+import type { WarmingStrategy, WarmingStrategyInfo } from './warming-contract.js';
+import type { FillToken, SetOptions } from './set-options.js';
 import type { CacheEntry, CacheTier, TierName } from '../tier.js';
 import type { CacheHook } from './hooks.js';
 import type { RememberedLoader } from './loader-registry.js';
 
-export interface SetOptions extends CacheSetOptions {
-  /** Seconds. @default the cache's defaultTTL */
-  ttl?: number;
-  tags?: readonly string[];
-  /** L1 eviction weight. @default 'medium' */
-  priority?: 'low' | 'medium' | 'high';
-  /** Fail-safe window (seconds) for this entry. @default the cache's grace */
-  grace?: number;
-}
+export type { FillToken, SetOptions } from './set-options.js';
+export type { WarmEntry, WarmingApi, WarmingContext, WarmingStrategy, WarmingStrategyInfo } from './warming-contract.js';
 
 export interface GetOrSetOptions extends SetOptions {
   /** Remember the loader so refresh-ahead / prediction can call it again. @default false */
@@ -42,18 +36,6 @@ export interface CacheEvents {
   error: [error: Error];
   'tier:down': [tier: TierName, error: unknown];
   'tier:up': [tier: TierName];
-}
-
-/**
- * Where a fill began (see `Cache.beginFill`): this process's invalidation counter and each shared tier's version
- * at that moment. Opaque to callers: pass it back to `fill` unchanged.
- */
-export interface FillToken {
-  readonly local: number;
-  /** Per remote tier (L2, L3 order); undefined where the version could not be read (that tier is not filled). */
-  readonly remote: ReadonlyArray<number | undefined>;
-  /** Monotonic ms when the fill began: fills older than a tier's `fillWindow` are not stored there. */
-  readonly startedAt: number;
 }
 
 /** A tier as composed in the cache, for plugins that need to look at it. */

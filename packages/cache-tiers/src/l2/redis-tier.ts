@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, systemClock, type Clock } from '@wai/metrics-core';
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { CacheEntry, VersionedTier } from '../tier.js';
+import type { CacheEntry, CacheTier, VersionedTier } from '../tier.js';
 import { createCodec, type Serializer } from '../serializer.js';
 import { DEFAULT_FILL_WINDOW_MS, DEFAULT_MAX_TAG_AGE_MS } from '../tag-store.js';
 import { assertValidNamespace, redisKeys, type RedisKeys } from './redis-keys.js';
@@ -50,6 +50,11 @@ export interface RedisTierOptions {
 
 /** The L2 tier: Redis (standalone or Cluster) through ioredis. */
 export interface RedisTier extends VersionedTier {
+  /**
+   * Declares that this tier can also coordinate instances (the invalidation bus and load leases): a RedisTier
+   * passed to `createCache` as `l2` serves them, any other tier does not.
+   */
+  readonly coordinates: true;
   readonly client: RedisClient;
   readonly keys: RedisKeys;
   /** True while the connection is known to be lost (reconnecting / closed): callers may fail fast. */
@@ -64,6 +69,11 @@ export interface RedisTier extends VersionedTier {
   publish(channel: string, message: string): Promise<number>;
   /** A fresh connection for SUBSCRIBE (closed by its user). */
   duplicate(): RedisClient;
+}
+
+/** True for a tier that declares it can carry the bus and leases (the built-in Redis tier). */
+export function isCoordinatingTier(tier: CacheTier): tier is RedisTier {
+  return (tier as Partial<RedisTier>).coordinates === true;
 }
 
 export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
@@ -107,6 +117,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
     client,
     keys,
     versioned: true,
+    coordinates: true,
     fillWindow,
     get down() {
       return DOWN_STATUSES.has(client.status);

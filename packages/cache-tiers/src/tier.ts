@@ -61,6 +61,30 @@ export function isVersionedTier(tier: CacheTier): tier is VersionedTier {
   return (tier as Partial<VersionedTier>).versioned === true;
 }
 
+/** An invalidation one instance hands to the others through a shared tier (see `HandoffTier`). */
+export type HandoffOperation = { op: 'delete'; key: string } | { op: 'tag'; tag: string; at: number } | { op: 'clear' };
+
+/**
+ * A shared tier that keeps invalidations for other instances to deliver (the SQL tiers). An instance that cannot
+ * reach Redis hands what it could not deliver there — the Redis delete and the bus message — to this tier, which
+ * every instance reads; any instance that reaches Redis takes it and delivers it. After FusionCache's backplane
+ * auto-recovery, with the queue shared, so it survives the writer's shutdown or crash while cut off.
+ */
+export interface HandoffTier extends CacheTier {
+  readonly handoff: true;
+  /** Appends operations (bounded per namespace: past `maxHandoffs` they collapse into one `clear`). */
+  handOff(operations: readonly HandoffOperation[]): Promise<void>;
+  /** Removes and returns up to `limit` operations, oldest first (each one is taken by one instance). */
+  takeHandoffs(limit: number): Promise<HandoffOperation[]>;
+}
+
+export function isHandoffTier(tier: CacheTier): tier is HandoffTier {
+  return (tier as Partial<HandoffTier>).handoff === true;
+}
+
+/** Past this many queued handoffs per namespace, the queue collapses into one `clear` (misses, never stale reads). */
+export const MAX_HANDOFFS = 10_000;
+
 /** L1's extra synchronous surface: the hot path must not pay for a Promise on a memory hit. */
 export interface SyncCacheTier extends CacheTier {
   /**

@@ -13,6 +13,8 @@ export interface BusOutbox {
   /** Sends what is queued, in order; stops at the first failure. True when the queue is empty. */
   flush(): Promise<boolean>;
   readonly size: number;
+  /** Removes and returns what is queued (for handing it to another delivery path). */
+  take(): BusMessage[];
   close(): void;
 }
 
@@ -69,6 +71,13 @@ export function createBusOutbox(options: BusOutboxOptions): BusOutbox {
     },
     get size() {
       return queue.length;
+    },
+    take() {
+      const taken = queue;
+      queue = [];
+      timer?.cancel();
+      timer = undefined;
+      return taken;
     },
     close() {
       closed = true;

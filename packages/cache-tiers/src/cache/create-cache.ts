@@ -5,13 +5,14 @@ import { tierUnavailable, assertValidKey, assertValidTags } from '../errors.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
 import { predictivePreloading, type PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
 import { cacheWarming } from '../warming/warming-plugin.js';
-import type { TierName } from '../tier.js';
+import { isHandoffTier, type HandoffOperation, type TierName } from '../tier.js';
 import { createAccessEvents } from './access-events.js';
 import { createBasicStats } from './basic-stats.js';
 import { createBusLink } from './bus-link.js';
 import { createBusOutbox } from './bus-outbox.js';
 import { createEntryFactory } from './entry-factory.js';
 import { createFillGuard } from './fill-guard.js';
+import { createHandoffRelay } from './handoff-relay.js';
 import { createHookRegistry, type CachePluginHandle } from './hooks.js';
 import { createInvalidationPropagator } from './invalidation-propagator.js';
 import { createLoadCoordinator, hasCode } from './load-coordinator.js';
@@ -105,10 +106,13 @@ export function createCache(options: CacheOptions = {}): Cache {
     maxSize: resolved.maxPendingInvalidations,
     instanceId,
   });
+  const handoffSlot = remote.find((slot) => slot !== coordinator?.slot && isHandoffTier(slot.tier));
+  const handoff = coordinator && handoffSlot && isHandoffTier(handoffSlot.tier) ? { slot: handoffSlot, tier: handoffSlot.tier } : undefined;
   const propagator = createInvalidationPropagator({
     remote,
     versionedOf,
     busSlot: coordinator?.slot,
+    handoff,
     guard,
     outbox,
     instanceId,
@@ -120,6 +124,32 @@ export function createCache(options: CacheOptions = {}): Cache {
     logger,
     track,
   });
+  const applyLocal = (operation: HandoffOperation): void => {
+    if (operation.op === 'delete') {
+      guard.markKey(operation.key);
+      l1?.deleteSync(operation.key);
+    } else if (operation.op === 'tag') {
+      guard.markTag(operation.tag);
+      void l1?.deleteByTag(operation.tag);
+    } else {
+      guard.markAll();
+      void l1?.clear();
+    }
+  };
+  const relay =
+    handoff && coordinator
+      ? createHandoffRelay({
+          handoff,
+          busSlot: coordinator.slot,
+          canPublish: () => !resolved.bus || busLink?.connected === true,
+          propagator,
+          applyLocal,
+          interval: resolved.handoffInterval,
+          clock,
+          logger,
+          reportError,
+        })
+      : undefined;
   const loads = createLoadCoordinator({ resolved, stack, reads, entries, guard, hooks, events, leaseWaiters, busLink, instanceId, track, reportError });
   const loaders = createLoaderRegistry(options.maxRememberedLoaders ?? 10_000);
 
@@ -322,6 +352,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      relay?.close();
       // Plugins first: a warming run or a prefetch still going would otherwise write after the flush.
       for (const plugin of plugins) await Promise.resolve(plugin.close?.()).catch(reportError);
       await Promise.allSettled([...background]);

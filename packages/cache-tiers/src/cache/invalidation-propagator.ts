@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@wai/metrics-core';
 import type { BusMessage } from '../bus/messages.js';
-import type { CacheEntry, VersionedTier } from '../tier.js';
+import type { CacheEntry, HandoffOperation, HandoffTier, VersionedTier } from '../tier.js';
 import type { BusOutbox } from './bus-outbox.js';
 import type { FillGuard } from './fill-guard.js';
 import type { PendingOperation } from './pending-queue.js';
@@ -29,6 +29,11 @@ export interface InvalidationPropagatorOptions {
   versionedOf: ReadonlyArray<VersionedTier | undefined>;
   /** The slot whose tier carries the bus (Redis), if any: replays there are re-announced. */
   busSlot: RemoteTier | undefined;
+  /**
+   * A shared tier every instance reads that keeps invalidations for the others (SQL): what cannot reach the bus
+   * slot is handed to it, so another instance delivers it even if this one never reaches Redis again.
+   */
+  handoff: { slot: RemoteTier; tier: HandoffTier } | undefined;
   guard: FillGuard;
   outbox: BusOutbox;
   instanceId: string;
@@ -66,6 +71,18 @@ export function createInvalidationPropagator(options: InvalidationPropagatorOpti
     }
   }
 
+  const operationOf = (message: BusMessage): HandoffOperation => {
+    switch (message.o) {
+      case 'set':
+      case 'delete':
+        return { op: 'delete', key: message.k };
+      case 'tag':
+        return { op: 'tag', tag: message.t, at: message.a };
+      case 'clear':
+        return { op: 'clear' };
+    }
+  };
+
   const messageFor = (operation: PendingOperation): BusMessage => {
     switch (operation.op) {
       case 'delete':
@@ -101,11 +118,20 @@ export function createInvalidationPropagator(options: InvalidationPropagatorOpti
         const slot = remote[level]!;
         if (slot.pending.size > 0 || !(await apply(slot))) slot.pending.push(queued);
       }
+      // Redis could not take it (or hear the hold): hand it to SQL before the write returns, so the other
+      // instances get it within their relay interval even if this instance never reaches Redis again.
+      if (options.busSlot && (options.busSlot.pending.size > 0 || outbox.size > 0)) await handOff([queued]);
     } finally {
       guard.release(id);
       await local();
     }
     await outbox.send({ ...message, w: id });
+  }
+
+  async function handOff(operations: HandoffOperation[]): Promise<boolean> {
+    const target = options.handoff;
+    if (!target || operations.length === 0 || target.slot.pending.size > 0) return false;
+    return (await target.slot.write(() => target.tier.handOff(operations), writeTimeout)).ok;
   }
 
   async function replay(slot: RemoteTier): Promise<void> {
@@ -131,6 +157,17 @@ export function createInvalidationPropagator(options: InvalidationPropagatorOpti
         for (let level = remote.length - 1; level >= 0; level--) await replay(remote[level]!);
         await outbox.flush();
         if (undelivered() > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(100, Math.max(1, deadline - clock.monotonic()))));
+      }
+      // What Redis never took (its delete, the bus message) goes to SQL, where any instance that reaches Redis
+      // takes it and delivers it: the last path out for a writer shut down while cut off from Redis.
+      const busSlot = options.busSlot;
+      if (busSlot && (busSlot.pending.size > 0 || outbox.size > 0) && options.handoff) {
+        const operations: HandoffOperation[] = [];
+        for (let operation = busSlot.pending.shift(); operation; operation = busSlot.pending.shift()) operations.push(operation);
+        for (const message of outbox.take()) operations.push(operationOf(message));
+        const unique = [...new Map(operations.map((operation) => [JSON.stringify(operation), operation])).values()];
+        if (await handOff(unique)) options.logger.info({ handedOff: unique.length }, '[wai:cache-tiers] closing: invalidations Redis never took were handed to the SQL tier for the other instances to deliver');
+        else for (const operation of unique) busSlot.pending.push(operation);
       }
       if (undelivered() > 0) options.logger.warn({ undelivered: undelivered() }, '[wai:cache-tiers] closing with invalidations Redis/SQL never took: other instances may serve the old values until they expire');
     },

@@ -106,8 +106,18 @@ export interface CacheOptions {
    * other instances need to see. @default 1000
    */
   writeTimeout?: number;
-  /** Ms `close()` keeps trying to deliver queued invalidations before giving up (and logging what is left). @default 2000 */
+  /**
+   * Ms `close()` keeps trying to deliver queued invalidations before handing what Redis never took to the SQL
+   * tier (when there is one; see `handoffInterval`) or giving up and logging what is left. @default 2000
+   */
   flushTimeout?: number;
+  /**
+   * With Redis and a SQL tier: an invalidation Redis cannot take (this instance is cut off) is also written to a
+   * `<table>_handoff` table, and every instance that reaches Redis polls it this often (ms) and delivers what it
+   * finds (Redis delete + bus message). Bounds how long others serve an old value after a write by an instance
+   * cut off from Redis, even if that instance stops or crashes. 0 = this instance never relays. @default 500
+   */
+  handoffInterval?: number;
   /**
    * Cache warming (the `cacheWarming` plugin, installed by default): run every enabled strategy each
    * `intervalMs` (0 = only on `warm()`). `false` leaves it out (then `addWarmingStrategy` / `warm` refuse with a

@@ -18,6 +18,7 @@ export interface ResolvedCacheOptions {
   lease: { ttl: number; wait: number; poll: number } | undefined;
   bus: boolean;
   flushTimeout: number;
+  handoffInterval: number;
   writeTimeout: number;
   ackTimeout: number;
   softTimeout: number | undefined;
@@ -57,6 +58,7 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
     lease,
     bus: Boolean(options.bus),
     flushTimeout: options.flushTimeout ?? 2000,
+    handoffInterval: options.handoffInterval ?? 500,
     writeTimeout: options.writeTimeout ?? 1000,
     ackTimeout: options.busAckTimeout ?? 1000,
     softTimeout: options.softTimeout,
@@ -74,6 +76,7 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
     busAckTimeout: options.busAckTimeout,
     failSafeRetryInterval: resolved.failSafeRetryInterval,
     flushTimeout: resolved.flushTimeout,
+    handoffInterval: resolved.handoffInterval,
     softTimeout: options.softTimeout,
     hardTimeout: options.hardTimeout,
   };

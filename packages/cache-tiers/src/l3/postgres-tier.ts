@@ -1,7 +1,7 @@
 import type { Pool, PoolConfig } from 'pg';
 import { ConfigError } from '@wai/metrics-core';
 import type { PoolClient } from 'pg';
-import type { CacheEntry, VersionedTier } from '../tier.js';
+import { MAX_HANDOFFS, type CacheEntry, type HandoffOperation, type HandoffTier, type VersionedTier } from '../tier.js';
 import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
 
 export interface PostgresTierOptions extends SqlTierCommonOptions {
@@ -30,7 +30,7 @@ export interface PostgresTierOptions extends SqlTierCommonOptions {
 }
 
 /** The L3 tier on PostgreSQL through pg (loaded lazily: it is an optional peer dependency). */
-export interface PostgresTier extends VersionedTier {
+export interface PostgresTier extends VersionedTier, HandoffTier {
   purgeExpired(): Promise<number>;
 }
 
@@ -91,6 +91,10 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
           namespace text not null, tag text not null, version bigint not null,
           primary key (namespace, tag)
         );
+        create table if not exists ${table}_handoff (
+          id bigserial primary key, namespace text not null, operation jsonb not null
+        );
+        create index if not exists ${table}_handoff_ns on ${table}_handoff (namespace, id);
 `);
       // Tables made by earlier releases lack the version columns. ALTER only then: it locks the table exclusively
       // even when there is nothing to add, and would deadlock with instances already using it.
@@ -253,6 +257,32 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
         await client.query(`update ${table}_clock set cleared = $1 where namespace = $2`, [version, namespace]);
         await client.query(`delete from ${table} where namespace = $1`, [namespace]);
       });
+    },
+    handoff: true,
+    async handOff(operations) {
+      await withClient(async (client) => {
+        await client.query('begin');
+        try {
+          await client.query(`insert into ${table}_handoff (namespace, operation) select $1, value from jsonb_array_elements($2::jsonb)`, [namespace, JSON.stringify(operations)]);
+          const count = await client.query<{ count: string }>(`select count(*) as count from ${table}_handoff where namespace = $1`, [namespace]);
+          if (Number(count.rows[0]?.count ?? 0) > MAX_HANDOFFS) {
+            await client.query(`delete from ${table}_handoff where namespace = $1`, [namespace]);
+            await client.query(`insert into ${table}_handoff (namespace, operation) values ($1, $2::jsonb)`, [namespace, JSON.stringify({ op: 'clear' } satisfies HandoffOperation)]);
+          }
+          await client.query('commit');
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw error;
+        }
+      });
+    },
+    async takeHandoffs(limit) {
+      // SKIP LOCKED: instances polling at once take disjoint rows instead of waiting on each other.
+      const result = await query<{ id: string; operation: HandoffOperation }>(
+        `delete from ${table}_handoff where id in (select id from ${table}_handoff where namespace = $1 order by id limit $2 for update skip locked) returning id, operation`,
+        [namespace, limit],
+      );
+      return result.rows.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => row.operation);
     },
     async purgeExpired() {
       return (await query(`delete from ${table} where keep_until is not null and keep_until <= $1`, [clock.now()])).rowCount ?? 0;

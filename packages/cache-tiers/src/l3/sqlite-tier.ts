@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CacheEntry, VersionedTier } from '../tier.js';
+import { MAX_HANDOFFS, type CacheEntry, type HandoffOperation, type HandoffTier, type VersionedTier } from '../tier.js';
 import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
 
 export interface SqliteTierOptions extends SqlTierCommonOptions {
@@ -10,7 +10,7 @@ export interface SqliteTierOptions extends SqlTierCommonOptions {
 }
 
 /** The embedded L3 tier: SQLite through better-sqlite3 (loaded lazily: it is an optional peer dependency). */
-export interface SqliteTier extends VersionedTier {
+export interface SqliteTier extends VersionedTier, HandoffTier {
   /** Deletes rows past `stale_until` and the fill window now (also runs every `purgeInterval`); returns how many. */
   purgeExpired(): Promise<number>;
 }
@@ -31,6 +31,11 @@ interface Statements {
   setCleared: Statement<[number, string]>;
   tagVersion: Statement<[string, string], { version: number }>;
   stampTag: Statement<[string, string, number]>;
+  handOff: Statement<[string, string]>;
+  countHandoffs: Statement<[string], { count: number }>;
+  clearHandoffs: Statement<[string]>;
+  readHandoffs: Statement<[string, number], { id: number; operation: string }>;
+  deleteHandoffs: Statement<[string, number]>;
 }
 
 export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
@@ -71,7 +76,11 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
       ) without rowid;
       create table if not exists ${table}_clock (
         namespace text not null primary key, version integer not null, cleared integer not null default 0
-      ) without rowid;`);
+      ) without rowid;
+      create table if not exists ${table}_handoff (
+        id integer primary key autoincrement, namespace text not null, operation text not null
+      );
+      create index if not exists ${table}_handoff_ns on ${table}_handoff (namespace, id);`);
     // Tables made by earlier releases lack the version columns.
     const columns = new Set((db.prepare(`pragma table_info(${table})`).all() as Array<{ name: string }>).map((column) => column.name));
     if (!columns.has('version')) db.exec(`alter table ${table} add column version integer not null default 0`);
@@ -100,6 +109,11 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
       tagVersion: db.prepare(`select version from ${table}_tag_versions where namespace = ? and tag = ?`),
       stampTag: db.prepare(`insert into ${table}_tag_versions (namespace, tag, version) values (?, ?, ?)
         on conflict (namespace, tag) do update set version = max(version, excluded.version)`),
+      handOff: db.prepare(`insert into ${table}_handoff (namespace, operation) values (?, ?)`),
+      countHandoffs: db.prepare(`select count(*) as count from ${table}_handoff where namespace = ?`),
+      clearHandoffs: db.prepare(`delete from ${table}_handoff where namespace = ?`),
+      readHandoffs: db.prepare(`select id, operation from ${table}_handoff where namespace = ? order by id limit ?`),
+      deleteHandoffs: db.prepare(`delete from ${table}_handoff where namespace = ? and id <= ?`),
     };
     writeTransaction = (work) => db.transaction(work).immediate();
     database = db;
@@ -173,6 +187,25 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
       writeTransaction!(() => {
         prepared.setCleared.run(prepared.bump.get(namespace)!.version, namespace);
         prepared.clear.run(namespace);
+      });
+    },
+    handoff: true,
+    async handOff(operations) {
+      const prepared = await use();
+      writeTransaction!(() => {
+        for (const operation of operations) prepared.handOff.run(namespace, JSON.stringify(operation));
+        if (prepared.countHandoffs.get(namespace)!.count > MAX_HANDOFFS) {
+          prepared.clearHandoffs.run(namespace);
+          prepared.handOff.run(namespace, JSON.stringify({ op: 'clear' } satisfies HandoffOperation));
+        }
+      });
+    },
+    async takeHandoffs(limit) {
+      const prepared = await use();
+      return writeTransaction!(() => {
+        const rows = prepared.readHandoffs.all(namespace, limit);
+        if (rows.length > 0) prepared.deleteHandoffs.run(namespace, rows[rows.length - 1]!.id);
+        return rows.map((row) => JSON.parse(row.operation) as HandoffOperation);
       });
     },
     async purgeExpired() {

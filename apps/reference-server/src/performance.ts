@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createAnomalyAnalyzer } from '@wai/anomaly';
-import { cacheAnalytics, createCache, createQueryCache, createWarmingManager, predictivePreloading, redisRateLimitStore, type Cache } from '@wai/cache-tiers';
+import { cacheAnalytics, createCache, createQueryCache, predictivePreloading, redisRateLimitStore, type Cache } from '@wai/cache-tiers';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -84,17 +84,22 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     // A waiter gives up on another instance's load after 2 × the command timeout and loads itself: a loader here
     // is one query, and a holder that is slow or cut off from Redis must not hold the other instances' reads.
     lease: redis ? { wait: 2 * config.cacheCommandTimeoutMs } : false,
+    // The first timed-out command opens a tier's circuit: with the default of 3, one request's sequential Redis
+    // calls (response cache, fill token, data cache) could each wait the whole command timeout on a stalled link.
+    // Open, reads fall through to SQL and the database at once; a background probe closes it when Redis answers.
+    circuitBreaker: { failureThreshold: 1 },
+    // The `popular_workshops` strategy (added with the repository) runs at start and every 5 minutes.
+    warming: { intervalMs: cacheSettings.warmingEnabled ? 300_000 : 0 },
     // Top keys, access patterns per key prefix and a miss-ratio curve: what the analyzer's cache findings use.
     // With CACHE_PREDICTIVE_WARMING (on in the production preset): prefetch the workshop usually read next.
     plugins: [cacheAnalytics(), ...(cacheSettings.predictiveWarming ? [predictivePreloading({ enabled: true })] : [])],
     logger,
   });
-  const warming = createWarmingManager({ cache, intervalMs: cacheSettings.warmingEnabled ? 300_000 : 0, logger });
   // What the dashboard's cache routes drive: warm a strategy, invalidate a key, a tag or everything.
   const cacheAdmin: CacheAdmin = {
     getAnalytics: () => cache.getAnalytics(),
-    warm: (strategy) => warming.warm(strategy),
-    listWarmingStrategies: () => warming.listWarmingStrategies(),
+    warm: (strategy) => cache.warm(strategy),
+    listWarmingStrategies: () => cache.listWarmingStrategies(),
     delete: (key) => cache.delete(key),
     invalidateByTag: (tag) => cache.invalidateByTag(tag),
     clear: () => cache.clear(),
@@ -171,7 +176,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
       if (config.wai.monitoring.enabled) monitor.start();
     },
     addWarming(repository) {
-      warming.addWarmingStrategy({
+      cache.addWarmingStrategy({
         name: 'popular_workshops',
         description: 'The ten most-registered workshops, loaded into the data cache before anyone asks',
         enabled: true,
@@ -184,13 +189,12 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
         },
       });
       if (cacheSettings.warmingEnabled) {
-        void warming.warm('popular_workshops').catch((error: unknown) => logger.warn({ err: error }, 'warming popular_workshops failed'));
+        void cache.warm('popular_workshops').catch((error: unknown) => logger.warn({ err: error }, 'warming popular_workshops failed'));
       }
     },
     async close() {
       // One last sample so the history store has the final figures before the process goes.
       await monitor.sample().catch(() => undefined);
-      await warming.close();
       await cache.close();
       l3Database?.close();
       await monitor.close();

@@ -36,7 +36,7 @@ async function settles(limit: number, check: () => Promise<boolean>): Promise<nu
 }
 
 describe('handoff through SQL: invalidations of a writer cut off from Redis are delivered by another instance', () => {
-  const l3Of: Record<string, (namespace: string) => CacheOptions['l3']> = {
+  const l3Of: Record<string, (namespace: string) => NonNullable<CacheOptions['l3']>> = {
     SQLite: (namespace) => ({ driver: 'sqlite', path: join(directory, `${namespace}.db`) }),
     PostgreSQL: () => ({ driver: 'postgres', pool: schema.pool }),
   };

@@ -1,19 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ValidationError, type CacheAnalytics } from '@wai/metrics-core';
-import { tierUnavailable, assertValidKey, assertValidTags } from '../errors.js';
+import { tierUnavailable } from '../errors.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
 import { predictivePreloading, type PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
 import { cacheWarming } from '../warming/warming-plugin.js';
 import { isHandoffTier, type HandoffOperation, type TierName } from '../tier.js';
 import { createAccessEvents } from './access-events.js';
 import { createBasicStats } from './basic-stats.js';
+import { createCacheFacade } from './cache-facade.js';
 import { createBusLink } from './bus-link.js';
 import { createBusOutbox } from './bus-outbox.js';
 import { createEntryFactory } from './entry-factory.js';
 import { createFillGuard } from './fill-guard.js';
 import { createHandoffRelay } from './handoff-relay.js';
-import { createHookRegistry, type CachePluginHandle } from './hooks.js';
+import { createHookRegistry } from './hooks.js';
 import { createInvalidationPropagator } from './invalidation-propagator.js';
 import { createLoadCoordinator, hasCode } from './load-coordinator.js';
 import { createLoaderRegistry } from './loader-registry.js';
@@ -21,8 +21,7 @@ import type { CacheOptions, L2Options } from './options.js';
 import { createReadPath } from './read-path.js';
 import { resolveCacheOptions } from './resolve-options.js';
 import { createTierStack, isTier } from './tier-stack.js';
-import type { Cache, CacheEvents, ComposedTier, FillToken, GetOrSetOptions, Loader, SetOptions } from './types.js';
-import type { WarmingApi } from './warming-contract.js';
+import type { Cache, CacheEvents } from './types.js';
 
 /**
  * Creates the composed cache (see `src/cache.ts` for the contract and the hook API). This function only wires
@@ -173,216 +172,30 @@ export function createCache(options: CacheOptions = {}): Cache {
       void l1.clear();
     }
     if (slot) void propagator.replay(slot).then(() => outbox.flush());
+    // Back in reach of Redis: deliver what others handed off meanwhile now, not at the next poll.
+    if (slot && slot === coordinator?.slot) void relay?.poll();
   }
 
-  /**
-   * A write (`set`), carried like an invalidation. Versioned tiers advance their clock, so fills begun before the
-   * write are refused; a tier that cannot take it gets a delete queued, so it cannot serve the value this write
-   * replaced when it comes back.
-   */
-  async function writeThrough(key: string, value: unknown, setOptions: SetOptions | undefined): Promise<void> {
-    const { entry, ttl } = entries.make(value, setOptions);
-    loads.forgetFailure(key);
-    await propagator.write(key, entry, () => {
-      guard.markKey(key);
-      l1?.deleteSync(key);
-    });
-    l1?.setSync(key, entry);
-    hooks.emit('write', { op: 'set', key, ttl, tags: entry.tags });
-    events.set(key);
+  async function shutdown(closePlugins: () => Promise<void>): Promise<void> {
+    relay?.close();
+    await closePlugins();
+    await Promise.allSettled([...background]);
+    await propagator.flush();
+    stack.stop();
+    outbox.close();
+    leaseWaiters.wakeAll();
+    await busLink?.close();
+    await stack.close();
   }
 
-  // ── the public object ──────────────────────────────────────────────────────────────────────────────────
-  let closed = false;
-  const assertOpen = () => {
-    if (closed) throw new ConfigError('[wai:cache-tiers] the cache is closed');
-  };
-  const plugins: CachePluginHandle[] = [];
-  let warming: WarmingApi | undefined;
-  const needWarming = (): WarmingApi => {
-    if (warming) return warming;
-    throw new ConfigError('[wai:cache-tiers] warming is off for this cache (`warming: false`): install `cacheWarming()` in `plugins` to use strategies');
-  };
-
-  const cache = Object.assign(emitter, {
-    namespace: resolved.namespace,
-    instanceId,
-    clock,
-    options: { extensions: { ...options.extensions }, defaultTTL: resolved.defaultTTL },
-    tiers: [...(l1 ? [{ tier: l1, name: l1.name, circuit: 'closed' as const }] : []), ...remote] as readonly ComposedTier[],
-
-    async get<T = unknown>(key: string): Promise<T | undefined> {
-      assertValidKey(key);
-      assertOpen();
-      if (l1) {
-        const now = reads.now();
-        const entry = reads.readL1(l1, key, now);
-        if (entry !== undefined && entry.expiresAt > now) {
-          events.hit(key, l1.name);
-          return entry.value as T;
-        }
-      }
-      const found = await reads.lookup(key, l1 !== undefined);
-      if (reads.isFresh(found)) {
-        events.hit(key, found.tier);
-        return found.entry.value as T;
-      }
-      events.miss(key);
-      return undefined;
-    },
-
-    async getEntry(key: string) {
-      assertValidKey(key);
-      assertOpen();
-      return (await reads.lookup(key))?.entry;
-    },
-
-    async set<T = unknown>(key: string, value: T, setOptions?: SetOptions): Promise<void> {
-      assertValidKey(key);
-      assertOpen();
-      await writeThrough(key, value, setOptions);
-    },
-
-    beginFill(): Promise<FillToken> {
-      if (closed) return Promise.reject(new ConfigError('[wai:cache-tiers] the cache is closed'));
-      return reads.beginFill();
-    },
-
-    async fill<T = unknown>(token: FillToken, key: string, value: T, setOptions?: SetOptions): Promise<boolean> {
-      assertValidKey(key);
-      assertOpen();
-      if (!isFillToken(token)) throw new ValidationError('E_INVALID_ARGUMENT', '[wai:cache-tiers] fill needs the token beginFill() returned');
-      return reads.storeFill(key, entries.make(value, setOptions).entry, token);
-    },
-
-    // Not an `async` method: returning the flight's promise from one would wrap it in another promise (two more
-    // microtask hops on every L2 hit). Bad arguments still come back as a rejected promise, never a throw.
-    getOrSet<T>(key: string, loader: Loader<T>, callOptions?: GetOrSetOptions): Promise<T> {
-      try {
-        assertValidKey(key);
-        assertOpen();
-        if (typeof loader !== 'function') throw new ConfigError('[wai:cache-tiers] getOrSet needs a loader function');
-        entries.validate(callOptions);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      if (callOptions?.predictive || options.rememberLoaders) loaders.remember(key, loader as (context: { key: string }) => unknown);
-      if (l1) {
-        // Fast path: a fresh L1 hit answers here, with no further promise, lookup or event object.
-        const now = reads.now();
-        const entry = reads.readL1(l1, key, now);
-        if (entry !== undefined && entry.expiresAt > now) {
-          events.hit(key, l1.name);
-          return Promise.resolve(entry.value as T);
-        }
-      }
-      return loads.getOrLoad(key, loader, callOptions);
-    },
-
-    async delete(key: string): Promise<boolean> {
-      assertValidKey(key);
-      assertOpen();
-      // "Existed" means a valid entry (fresh or stale) could be read: a row only a tag stamp invalidated does not count.
-      const existed = (await reads.lookup(key, false, false)) !== undefined;
-      loaders.forget(key);
-      loads.forgetFailure(key);
-      hooks.emit('write', { op: 'delete', key });
-      const local = () => {
-        guard.markKey(key);
-        l1?.deleteSync(key);
-      };
-      await propagator.invalidate({ op: 'delete', key }, { key }, local);
-      return existed;
-    },
-
-    async invalidateByTag(tag: string): Promise<void> {
-      assertOpen();
-      if (typeof tag !== 'string' || tag.length === 0) assertValidTags([tag]);
-      const at = clock.now();
-      hooks.emit('write', { op: 'invalidateTag', tag });
-      const local = () => {
-        guard.markTag(tag);
-        return l1?.deleteByTag(tag);
-      };
-      await propagator.invalidate({ op: 'tag', tag, at }, { tag }, local);
-    },
-
-    async clear(): Promise<void> {
-      assertOpen();
-      loads.forgetFailure();
-      hooks.emit('write', { op: 'clear' });
-      for (const slot of remote) slot.pending.clear();
-      const local = () => {
-        guard.markAll();
-        return l1?.clear();
-      };
-      await propagator.invalidate({ op: 'clear' }, {}, local);
-    },
-
-    async refresh(key: string, callOptions?: GetOrSetOptions): Promise<boolean> {
-      assertValidKey(key);
-      const loader = loaders.get(key) as Loader<unknown> | undefined;
-      if (!loader || closed) return false;
-      await loads.refresh(key, loader, callOptions);
-      return true;
-    },
-
-    getAnalytics(): CacheAnalytics {
-      let analytics = stats.snapshot();
-      if (l1) {
-        const l1Stats = analytics.tiers[l1.name];
-        if (l1Stats) Object.assign(l1Stats, { size: l1.size, memoryBytes: l1.memoryBytes });
-        analytics.memoryBytes = l1.memoryBytes;
-      }
-      for (const plugin of plugins) if (plugin.analytics) analytics = plugin.analytics(analytics);
-      return analytics;
-    },
-
-    addWarmingStrategy: (strategy: Parameters<Cache['addWarmingStrategy']>[0]) => needWarming().addWarmingStrategy(strategy),
-    removeWarmingStrategy: (name: string) => warming?.removeWarmingStrategy(name) ?? false,
-    warm: async (strategy?: string) => needWarming().warm(strategy),
-    listWarmingStrategies: () => warming?.listWarmingStrategies() ?? [],
-
-    ready: () => busLink?.ready ?? Promise.resolve(),
-
-    addHook: hooks.add,
-    getLoader: (key: string) => loaders.get(key),
-    rememberedKeys: () => loaders.keys(),
-
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      relay?.close();
-      // Plugins first: a warming run or a prefetch still going would otherwise write after the flush.
-      for (const plugin of plugins) await Promise.resolve(plugin.close?.()).catch(reportError);
-      await Promise.allSettled([...background]);
-      await propagator.flush();
-      stack.stop();
-      outbox.close();
-      leaseWaiters.wakeAll();
-      await busLink?.close();
-      await stack.close();
-    },
-  });
-
-  const defaults = [
+  const defaultPlugins = [
     ...(options.warming === false ? [] : [cacheWarming({ intervalMs: options.warming?.intervalMs ?? 0, logger })]),
     ...(options.prediction ? [predictivePreloading(withoutModelUpdateInterval(options.prediction))] : []),
   ];
-  for (const plugin of [...defaults, ...(options.plugins ?? [])]) {
-    const handle = plugin(cache as Cache);
-    if (!handle) continue;
-    plugins.push(handle);
-    warming ??= handle.warming;
-  }
-  return cache as Cache;
+  return createCacheFacade({ options, resolved, instanceId, emitter, hooks, stack, guard, stats, events, entries, reads, loads, loaders, propagator, busLink, defaultPlugins, reportError, shutdown });
 }
 
 function withoutModelUpdateInterval(options: NonNullable<CacheOptions['prediction']>): PredictivePreloadingOptions {
   const { modelUpdateInterval: _unused, ...rest } = options;
   return rest;
-}
-
-function isFillToken(value: unknown): value is FillToken {
-  return typeof value === 'object' && value !== null && typeof (value as FillToken).local === 'number' && Array.isArray((value as FillToken).remote) && typeof (value as FillToken).startedAt === 'number';
 }

@@ -27,6 +27,15 @@ export interface CacheAnalyticsOptions {
   mrcMaxTracked?: number;
   /** Sizes (entries) for `missRatioCurve`. @default ¼, ½, 1, 2, 4 and 8 × L1 `maxSize` (or 256 … 32768 without L1) */
   mrcSizes?: readonly number[];
+  /**
+   * Count every access and time every L1 read (the `access` / `tierAccess` hooks) instead of the cache's sample
+   * (`accessSample` / `tierAccessSample`: one hit in `accessSamplePeriod`, every miss, one L1 read in 64). Exact
+   * counts cost the L1-hit path several times its own time; the sample keeps it within a few percent, and its
+   * counts are unbiased estimates (each sampled hit counts `accessSamplePeriod` times). The miss-ratio curve,
+   * which needs each key's reuse distances, is an estimate that leans towards more misses under sampling.
+   * @default false
+   */
+  exact?: boolean;
   /** @default the cache's clock (systemClock standalone) */
   clock?: Clock;
 }
@@ -92,29 +101,32 @@ export function createCacheAnalytics(options: CacheAnalyticsOptions = {}, l1Conf
     return stats;
   };
 
-  const hook: CacheHook = {
-    access(event) {
-      const stats = statsFor(event.key);
-      stats.requests++;
-      topKeys.offer(event.key);
-      mrc.access(event.key);
-      if (event.hit) {
-        stats.hits++;
-        return;
-      }
-      stats.misses++;
+  const onAccess = (event: { key: string; hit: boolean; weight?: number }) => {
+    const weight = event.weight ?? 1;
+    const stats = statsFor(event.key);
+    stats.requests += weight;
+    topKeys.offer(event.key, weight);
+    mrc.access(event.key);
+    if (event.hit) {
+      stats.hits += weight;
+      return;
+    }
+    stats.misses += weight;
       const written = writes.get(event.key);
       if (written !== undefined) {
         const now = clock.now();
         if (written.expiresAt <= now && now - written.expiresAt <= written.ttlMs) stats.expiredWhileHot++;
-        if (written.expiresAt <= now) writes.delete(event.key);
-      }
-    },
-    tierAccess(event) {
-      let sketch = tierLatency.get(event.tier);
-      if (sketch === undefined) tierLatency.set(event.tier, (sketch = new QuantileSketch()));
-      sketch.add(event.latencyMs);
-    },
+      if (written.expiresAt <= now) writes.delete(event.key);
+    }
+  };
+  const onTierAccess = (event: { tier: string; latencyMs: number }) => {
+    let sketch = tierLatency.get(event.tier);
+    if (sketch === undefined) tierLatency.set(event.tier, (sketch = new QuantileSketch()));
+    sketch.add(event.latencyMs);
+  };
+
+  const hook: CacheHook = {
+    ...(options.exact ? { access: onAccess, tierAccess: onTierAccess } : { accessSample: onAccess, tierAccessSample: onTierAccess }),
     load(event) {
       loadLatency.add(event.latencyMs);
     },
@@ -179,7 +191,7 @@ export function createCacheAnalytics(options: CacheAnalyticsOptions = {}, l1Conf
  * `cache.getAnalytics()` carries `topKeys`, `accessPatterns`, `missRatioCurve` and p99 latencies.
  */
 export function cacheAnalytics(options: CacheAnalyticsOptions = {}): (cache: Cache) => CachePluginHandle {
-  return (cache) => {
+  const plugin = (cache: Cache): CachePluginHandle => {
     const l1 = cache.tiers[0]?.tier as { name?: string; maxSize?: unknown; maxMemory?: unknown } | undefined;
     const l1Config: { maxSize?: number; maxMemory?: number } = {};
     if (l1?.name === 'l1' && typeof l1.maxSize === 'number') l1Config.maxSize = l1.maxSize;
@@ -191,4 +203,12 @@ export function cacheAnalytics(options: CacheAnalyticsOptions = {}): (cache: Cac
       close: unsubscribe,
     };
   };
+  return Object.assign(plugin, { [ANALYTICS_PLUGIN]: true });
+}
+
+const ANALYTICS_PLUGIN = Symbol.for('wai.cache-tiers.analytics-plugin');
+
+/** True for a plugin made by `cacheAnalytics()`: `createCache` then leaves out its default analytics. */
+export function isAnalyticsPlugin(plugin: unknown): boolean {
+  return typeof plugin === 'function' && Reflect.get(plugin, ANALYTICS_PLUGIN) === true;
 }

@@ -5,8 +5,8 @@
  * is guaranteed to be monitored. Counters sit in a binary min-heap, so an offer is O(log capacity).
  */
 export interface TopKeys {
-  /** Counts one occurrence of `key`. */
-  offer(key: string): void;
+  /** Counts `weight` occurrences of `key` (a sampled stream offers each sample with the sampling period). @default 1 */
+  offer(key: string, weight?: number): void;
   /** The `limit` most frequent keys, highest count first (`count` may overestimate by at most `error`). */
   top(limit?: number): Array<{ key: string; count: number; error: number }>;
   clear(): void;
@@ -58,15 +58,15 @@ export function createTopKeys(capacity = 256): TopKeys {
   };
 
   return {
-    offer(key) {
+    offer(key, weight = 1) {
       const counter = byKey.get(key);
       if (counter !== undefined) {
-        counter.count++;
+        counter.count += weight;
         siftDown(counter.position);
         return;
       }
       if (heap.length < capacity) {
-        const added: Counter = { key, count: 1, error: 0, position: heap.length };
+        const added: Counter = { key, count: weight, error: 0, position: heap.length };
         heap.push(added);
         byKey.set(key, added);
         siftUp(added.position);
@@ -76,7 +76,7 @@ export function createTopKeys(capacity = 256): TopKeys {
       byKey.delete(minimum.key);
       minimum.key = key;
       minimum.error = minimum.count;
-      minimum.count++;
+      minimum.count += weight;
       byKey.set(key, minimum);
       siftDown(0);
     },

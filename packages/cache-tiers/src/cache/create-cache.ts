@@ -4,6 +4,7 @@ import { tierUnavailable } from '../errors.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
 import { predictivePreloading, type PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
 import { cacheWarming } from '../warming/warming-plugin.js';
+import { cacheAnalytics, isAnalyticsPlugin } from '../analytics/cache-analytics.js';
 import { isHandoffTier, type HandoffOperation, type TierName } from '../tier.js';
 import { createAccessEvents } from './access-events.js';
 import { createBasicStats } from './basic-stats.js';
@@ -66,7 +67,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const stats = createBasicStats([...(l1 ? [l1.name] : []), ...remote.map((slot) => slot.name)]);
   hooks.add(stats.hook);
   for (const hook of options.hooks ?? []) hooks.add(hook);
-  const events = createAccessEvents(emitter, hooks, stats.access);
+  const events = createAccessEvents(emitter, hooks, stats.access, resolved.accessSamplePeriod);
   const entries = createEntryFactory(resolved);
 
   // Background work (write-behind after getOrSet, back-fills, lease releases): close() waits for it.
@@ -188,7 +189,9 @@ export function createCache(options: CacheOptions = {}): Cache {
     await stack.close();
   }
 
+  const ownAnalytics = options.plugins?.some(isAnalyticsPlugin) === true;
   const defaultPlugins = [
+    ...(options.analytics === false || ownAnalytics ? [] : [cacheAnalytics(options.analytics ?? {})]),
     ...(options.warming === false ? [] : [cacheWarming({ intervalMs: options.warming?.intervalMs ?? 0, logger })]),
     ...(options.prediction ? [predictivePreloading(withoutModelUpdateInterval(options.prediction))] : []),
   ];

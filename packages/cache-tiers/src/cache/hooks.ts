@@ -8,6 +8,13 @@ export interface CacheHookEvents {
   tierAccess: { tier: TierName; key: string; hit: boolean; stale: boolean; latencyMs: number };
   /** A cache-level answer: `hit` when a fresh value was served from any tier. */
   access: { key: string; hit: boolean; tier: TierName | undefined };
+  /**
+   * A sample of the answers, for statistics that must not slow the hot path: one hit in `weight` (the cache's
+   * `accessSamplePeriod`) and every miss (`weight` 1). Summing `weight` estimates the counts without bias.
+   */
+  accessSample: { key: string; hit: boolean; tier: TierName | undefined; weight: number };
+  /** The tier reads the cache times anyway: one L1 read in 64 and every L2/L3 read (latency statistics). */
+  tierAccessSample: { tier: TierName; key: string; hit: boolean; stale: boolean; latencyMs: number };
   /** One loader call (`error` set when it threw or timed out). */
   load: { key: string; latencyMs: number; error?: unknown };
   /** A caller joined a load already running (`process`) or waited for another instance's lease (`lease`). */
@@ -53,7 +60,7 @@ export interface HookRegistry {
 export function createHookRegistry(onHookError: (error: unknown) => void): HookRegistry {
   const hooks = new Set<CacheHook>();
   // Handlers per event, kept up to date on add/remove, so `has` is one property read on the hot path.
-  const listening: Record<keyof CacheHookEvents, number> = { tierAccess: 0, access: 0, load: 0, stampedePrevented: 0, evict: 0, write: 0, tierError: 0, tierState: 0 };
+  const listening: Record<keyof CacheHookEvents, number> = { tierAccess: 0, access: 0, accessSample: 0, tierAccessSample: 0, load: 0, stampedePrevented: 0, evict: 0, write: 0, tierError: 0, tierState: 0 };
   const count = (hook: CacheHook, delta: number) => {
     for (const event of Object.keys(listening) as Array<keyof CacheHookEvents>) if (typeof hook[event] === 'function') listening[event] += delta;
   };

@@ -7,6 +7,7 @@ import type { PredictivePreloadingOptions } from '../predictive/predictive-prelo
 import type { CacheTier, SyncCacheTier } from '../tier.js';
 import type { CacheHook, CachePluginHandle } from './hooks.js';
 import type { Cache } from './types.js';
+import type { CacheAnalyticsOptions } from '../analytics/cache-analytics.js';
 
 /**
  * L1 settings, passed through to `createMemoryTier` (`maxSize`, `maxMemory`, `admission`, `ttlJitter`, …);
@@ -132,6 +133,17 @@ export interface CacheOptions {
    * @default undefined (no preloading)
    */
   prediction?: PredictivePreloadingOptions & { modelUpdateInterval?: number };
+  /**
+   * Analytics (`cacheAnalytics`: top keys, access patterns per prefix, p99 latencies, miss-ratio curve), on by
+   * default, fed by a sample of the traffic (see `accessSamplePeriod`). Options go to `cacheAnalytics`; `false`
+   * leaves it out. A `cacheAnalytics()` plugin in `plugins` replaces the default one. @default {}
+   */
+  analytics?: false | CacheAnalyticsOptions;
+  /**
+   * One L1/L2/L3 hit in this many (a power of two) is reported to sampled statistics (`accessSample` hooks, which
+   * analytics uses); misses always are. 1 reports every hit (exact counts, slower hits). @default 32
+   */
+  accessSamplePeriod?: number;
   /** Hooks registered at creation (same as `cache.addHook`). */
   hooks?: CacheHook[];
   /** Plugins (analytics collectors, warming, prediction) called once with the cache. */

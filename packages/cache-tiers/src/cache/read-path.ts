@@ -83,7 +83,11 @@ export function createReadPath(options: ReadPathOptions): ReadPath {
       const latencyMs = clock.monotonic() - started;
       l1Counters.latencyTotal += latencyMs;
       l1Counters.latencySamples++;
-      if (hooks.listening.tierAccess > 0) hooks.emit('tierAccess', { tier: tier.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= at, latencyMs });
+      if (hooks.listening.tierAccess > 0 || hooks.listening.tierAccessSample > 0) {
+        const event = { tier: tier.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= at, latencyMs };
+        hooks.emit('tierAccess', event);
+        hooks.emit('tierAccessSample', event);
+      }
     }
     return entry;
   }
@@ -118,7 +122,11 @@ export function createReadPath(options: ReadPathOptions): ReadPath {
         else counters.hits++;
         counters.latencyTotal += latencyMs;
         counters.latencySamples++;
-        if (hooks.has('tierAccess')) hooks.emit('tierAccess', { tier: slot.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= clock.now(), latencyMs });
+        if (hooks.has('tierAccess') || hooks.has('tierAccessSample')) {
+          const event = { tier: slot.name, key, hit: entry !== undefined, stale: entry !== undefined && entry.expiresAt <= clock.now(), latencyMs };
+          hooks.emit('tierAccess', event);
+          hooks.emit('tierAccessSample', event);
+        }
       }
       if (entry && entry.expiresAt > clock.now()) {
         if (backfillHits) backfill(key, entry, level, local, versions);

@@ -27,6 +27,7 @@ export interface ResolvedCacheOptions {
   purgeOnInvalidate: boolean;
   maxPendingInvalidations: number;
   maxTagStamps: number;
+  accessSamplePeriod: number;
   failureThreshold: number;
   resetTimeout: number;
 }
@@ -67,6 +68,7 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
     purgeOnInvalidate: options.purgeOnInvalidate ?? false,
     maxPendingInvalidations: options.maxPendingInvalidations ?? 10_000,
     maxTagStamps: options.maxTagStamps ?? 100_000,
+    accessSamplePeriod: options.accessSamplePeriod ?? 32,
     failureThreshold: options.circuitBreaker?.failureThreshold ?? 3,
     resetTimeout: options.circuitBreaker?.resetTimeout ?? 1000,
   };
@@ -82,6 +84,10 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
   };
   for (const [name, value] of Object.entries(durations)) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 0`);
+  }
+  const period = resolved.accessSamplePeriod;
+  if (!Number.isInteger(period) || period < 1 || (period & (period - 1)) !== 0) {
+    throw new ConfigError(`[wai:cache-tiers] accessSamplePeriod must be a power of two >= 1 (1 = every access), got ${String(period)}`);
   }
   return resolved;
 }

@@ -91,6 +91,26 @@ describe('predictivePreloading', () => {
     expect(await hitsWith({ enabled: true, modelUpdateInterval: 60_000 })).toBeGreaterThanOrEqual(4);
   });
 
+  it('modelUpdateInterval compacts the model on the clock: a path learnt once fades after a compaction', async () => {
+    const clock = createFakeClock();
+    const cache = createCache({ clock, prediction: { enabled: true, modelUpdateInterval: 60_000 } });
+    const predictions: string[] = [];
+    // What the plugin prefetches after reading `x` (loaders are remembered with `predictive: true`).
+    const walk = async (path: string[]) => {
+      for (const key of path) await cache.getOrSet(key, async () => key, { ttl: 1, predictive: true });
+      clock.advance(2000);
+    };
+    await walk(['x', 'old']); // learnt once: x → old (count 1)
+    cache.addHook({ write: (event) => void (event.op === 'set' && predictions.push(event.key)) });
+    clock.advance(60_000); // one compaction: counts halved, x → old (1 → 0) dropped
+    await walk(['x']);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(predictions).toEqual(['x']); // nothing prefetched after x any more
+    expect(() => createCache({ prediction: { modelUpdateInterval: 0 } })).toThrow(/modelUpdateInterval/);
+    await cache.close();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('is switched by CACHE_PREDICTIVE_WARMING and rejects a malformed value', () => {
     expect(predictivePreloading({ env: { CACHE_PREDICTIVE_WARMING: 'false' } }).enabled).toBe(false);
     expect(predictivePreloading({ env: { CACHE_PREDICTIVE_WARMING: 'true' } }).enabled).toBe(true);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { tierUnavailable } from '../errors.js';
 import { createLeaseWaiters } from '../bus/lease-waiters.js';
-import { predictivePreloading, type PredictivePreloadingOptions } from '../predictive/predictive-preloading.js';
+import { predictivePreloading } from '../predictive/predictive-preloading.js';
 import { cacheWarming } from '../warming/warming-plugin.js';
 import { cacheAnalytics, isAnalyticsPlugin } from '../analytics/cache-analytics.js';
 import { isHandoffTier, type HandoffOperation, type TierName } from '../tier.js';
@@ -193,12 +193,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const defaultPlugins = [
     ...(options.analytics === false || ownAnalytics ? [] : [cacheAnalytics(options.analytics ?? {})]),
     ...(options.warming === false ? [] : [cacheWarming({ intervalMs: options.warming?.intervalMs ?? 0, logger })]),
-    ...(options.prediction ? [predictivePreloading(withoutModelUpdateInterval(options.prediction))] : []),
+    ...(options.prediction ? [predictivePreloading(options.prediction)] : []),
   ];
   return createCacheFacade({ options, resolved, instanceId, emitter, hooks, stack, guard, stats, events, entries, reads, loads, loaders, propagator, busLink, defaultPlugins, reportError, shutdown });
-}
-
-function withoutModelUpdateInterval(options: NonNullable<CacheOptions['prediction']>): PredictivePreloadingOptions {
-  const { modelUpdateInterval: _unused, ...rest } = options;
-  return rest;
 }

@@ -127,12 +127,12 @@ export interface CacheOptions {
   warming?: false | { intervalMs?: number };
   /**
    * The guide's `prediction` settings: when given, predictive preloading is installed as a plugin (the same as
-   * `plugins: [predictivePreloading(prediction)]`); `enabled` falls back to `CACHE_PREDICTIVE_WARMING`, then on.
-   * `modelUpdateInterval` is accepted for the guide's configs but has no effect: the successor model learns
-   * online, on every access. Keys take part when read with `getOrSet(…, { predictive: true })`.
+   * `plugins: [predictivePreloading(prediction)]`); `enabled` falls back to `CACHE_PREDICTIVE_WARMING`, then on;
+   * `modelUpdateInterval` (ms) is how often the successor model is compacted (counts halved, zeros dropped).
+   * Keys take part when read with `getOrSet(…, { predictive: true })`.
    * @default undefined (no preloading)
    */
-  prediction?: PredictivePreloadingOptions & { modelUpdateInterval?: number };
+  prediction?: PredictivePreloadingOptions;
   /**
    * Analytics (`cacheAnalytics`: top keys, access patterns per prefix, p99 latencies, miss-ratio curve), on by
    * default, fed by a sample of the traffic (see `accessSamplePeriod`). Options go to `cacheAnalytics`; `false`

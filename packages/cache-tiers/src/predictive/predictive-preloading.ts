@@ -18,6 +18,12 @@ export interface PredictivePreloadingOptions extends SuccessorModelOptions {
   maxPrefetch?: number;
   /** Prefetches running at once; predictions beyond it are skipped. @default 8 */
   maxInFlight?: number;
+  /**
+   * The guide's `prediction.modelUpdateInterval`: every this many ms the successor model is compacted — counts
+   * halved, successors and keys at zero dropped — so predictions follow navigation that changes over time, not
+   * only over `agingPeriod` observations (which a quiet period never reaches). Timer unref'd. @default none
+   */
+  modelUpdateInterval?: number;
   /** Environment to read `CACHE_PREDICTIVE_WARMING` from. @default process.env */
   env?: Record<string, string | undefined>;
 }
@@ -63,6 +69,10 @@ export function predictivePreloading(options: PredictivePreloadingOptions = {}):
   if (!(minProbability >= 0 && minProbability <= 1)) throw new ConfigError(`[wai:cache-tiers] predictive \`minProbability\` must be in [0, 1], got ${String(minProbability)}`);
   for (const [name, value] of Object.entries({ maxPrefetch, maxInFlight })) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`[wai:cache-tiers] predictive \`${name}\` must be an integer >= 1, got ${String(value)}`);
+  }
+  const modelUpdateInterval = options.modelUpdateInterval;
+  if (modelUpdateInterval !== undefined && !(Number.isInteger(modelUpdateInterval) && modelUpdateInterval >= 1)) {
+    throw new ConfigError(`[wai:cache-tiers] predictive \`modelUpdateInterval\` must be an integer number of ms >= 1, got ${String(modelUpdateInterval)}`);
   }
   const model = createSuccessorModel(options);
   const inFlight = createKeyedTasks();
@@ -128,9 +138,11 @@ export function predictivePreloading(options: PredictivePreloadingOptions = {}):
         }
       },
     });
+    const compaction = modelUpdateInterval === undefined ? undefined : cache.clock.setInterval(() => model.age(), modelUpdateInterval);
     return {
       close: async () => {
         closed = true;
+        compaction?.cancel();
         unsubscribe();
         await inFlight.idle();
       },

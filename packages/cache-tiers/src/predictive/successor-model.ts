@@ -12,6 +12,8 @@ export interface SuccessorModel {
   observe(previous: string, next: string): void;
   /** Likely next keys after `key`, most likely first; `probability` = count / all successors' counts. */
   predict(key: string, limit?: number): Array<{ key: string; count: number; probability: number }>;
+  /** Halves every count and drops successors (and keys) left at zero: old navigation fades, memory shrinks. */
+  age(): void;
   readonly size: number;
   clear(): void;
 }
@@ -83,6 +85,7 @@ export function createSuccessorModel(options: SuccessorModelOptions = {}): Succe
         .slice(0, limit)
         .map((successor) => ({ key: successor.key, count: successor.count, probability: total === 0 ? 0 : successor.count / total }));
     },
+    age,
     get size() {
       return model.size;
     },

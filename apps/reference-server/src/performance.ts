@@ -69,7 +69,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
   }
   const cache = createCache({
     namespace: config.namespace,
-    l1: { maxSize: cacheSettings.l1.maxSize, maxMemory: cacheSettings.l1.maxMemory },
+    l1: { maxSize: cacheSettings.l1.maxSize, maxMemory: cacheSettings.l1.maxMemory, hotKeyThreshold: cacheSettings.l1.hotKeyThreshold },
     l2: redis ? { redis, defaultTTL: cacheSettings.l2.defaultTTL, compressionThreshold: cacheSettings.l2.compressionThreshold } : false,
     l3:
       config.l3.driver === 'off'

@@ -136,6 +136,22 @@ describe('cacheAnalytics plugin', () => {
     }
   });
 
+  it("marks topKeys at or above the cache's l1.hotKeyThreshold as hot and reports the threshold", async () => {
+    const cache = createCache({ l1: { maxSize: 100, hotKeyThreshold: 5 }, accessSamplePeriod: 1 });
+    try {
+      for (let index = 0; index < 5; index++) await cache.getOrSet('often', () => 1);
+      for (let index = 0; index < 2; index++) await cache.getOrSet('rarely', () => 2);
+      const analytics = cache.getAnalytics();
+      expect(analytics.topKeys).toEqual([
+        { key: 'often', count: 5, hot: true },
+        { key: 'rarely', count: 2, hot: false },
+      ]);
+      expect(analytics.config).toMatchObject({ hotKeyThreshold: 5, l1MaxSize: 100 });
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('a cacheAnalytics() plugin replaces the default one; accessSamplePeriod is checked', async () => {
     let extended = 0;
     const cache = createCache({ l1: { maxSize: 10 }, accessSamplePeriod: 1, plugins: [cacheAnalytics({ topKeysLimit: 1 }), () => ({ analytics: (base) => (extended++, base) })] });

@@ -54,6 +54,24 @@ describe('refreshAhead', () => {
     await cache.close();
   });
 
+  it("takes the cache's l1.hotKeyThreshold as its minHits: a key below it is not refreshed, one at it is", async () => {
+    const clock = createFakeClock();
+    const plugin = refreshAhead();
+    const cache = createCache({ l1: { maxSize: 100, hotKeyThreshold: 4 }, clock, plugins: [plugin] });
+    const loads = new Map<string, number>();
+    const loader = (key: string) => () => loads.set(key, (loads.get(key) ?? 0) + 1).get(key);
+    await cache.getOrSet('warm', loader('warm'), { ttl: 10, predictive: true });
+    await cache.getOrSet('hot', loader('hot'), { ttl: 10, predictive: true });
+    clock.advance(9000); // past 80 % of the TTL
+    for (let index = 0; index < 3; index++) await cache.get('warm'); // 3 hits: below 4
+    for (let index = 0; index < 4; index++) await cache.get('hot'); // 4 hits: hot
+    await plugin.idle();
+    expect(loads.get('warm')).toBe(1);
+    expect(loads.get('hot')).toBe(2);
+    await cache.close();
+    expect(() => createCache({ l1: { hotKeyThreshold: 0 } })).toThrow(/hotKeyThreshold must be an integer >= 1/);
+  });
+
   it('rejects bad options', () => {
     expect(() => refreshAhead({ threshold: 1 })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
     expect(() => refreshAhead({ minHits: 0 })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));

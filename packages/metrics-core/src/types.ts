@@ -320,12 +320,13 @@ export interface CacheAnalytics {
   stampedesPrevented?: number;
   evictions?: number;
   memoryBytes?: number;
-  topKeys?: Array<{ key: string; count: number }>;
+  /** Most accessed keys; `hot` when the count reached the cache's `hotKeyThreshold` (when one is set). */
+  topKeys?: Array<{ key: string; count: number; hot?: boolean }>;
   accessPatterns?: Array<{ prefix: string; requests: number; hitRate: number; expiredWhileHot?: number; ttlEffectiveness?: number }>;
   /** A sample of the key access stream for miss-ratio-curve estimates (e.g. SHARDS), when collected. */
   missRatioCurve?: Array<{ size: number; hitRate: number }>;
   /** Capacity settings, so recommendations can name the current value. */
-  config?: { l1MaxSize?: number; l1MaxMemory?: number };
+  config?: { l1MaxSize?: number; l1MaxMemory?: number; hotKeyThreshold?: number };
   /** Connection failures of the cache's backends (e.g. Redis down), surfaced by the monitor's alert rules. */
   connectionErrors?: number;
 }

@@ -1,4 +1,4 @@
-import { QuantileSketch, systemClock, type CacheAnalytics, type Clock } from '@wai/metrics-core';
+import { ConfigError, QuantileSketch, systemClock, type CacheAnalytics, type Clock } from '@wai/metrics-core';
 import type { CacheHook, CachePluginHandle } from '../cache/hooks.js';
 import type { Cache } from '../cache/types.js';
 import { createMissRatioCurve } from './shards-mrc.js';
@@ -36,6 +36,8 @@ export interface CacheAnalyticsOptions {
    * @default false
    */
   exact?: boolean;
+  /** Accesses after which a key in `topKeys` is marked `hot`. @default the cache's `l1.hotKeyThreshold` (none: no mark) */
+  hotKeyThreshold?: number;
   /** @default the cache's clock (systemClock standalone) */
   clock?: Clock;
 }
@@ -68,6 +70,10 @@ export function createCacheAnalytics(options: CacheAnalyticsOptions = {}, l1Conf
   const separator = options.separator ?? ':';
   const maxPrefixes = options.maxPrefixes ?? 100;
   const topKeysLimit = options.topKeysLimit ?? 10;
+  const hotKeyThreshold = options.hotKeyThreshold;
+  if (hotKeyThreshold !== undefined && !(Number.isInteger(hotKeyThreshold) && hotKeyThreshold >= 1)) {
+    throw new ConfigError(`[wai:cache-tiers] analytics hotKeyThreshold must be an integer >= 1 (accesses), got ${String(hotKeyThreshold)}`);
+  }
   const maxTrackedWrites = options.maxTrackedWrites ?? 10_000;
   const clock = options.clock ?? systemClock;
   const topKeys = createTopKeys(options.topKeysCapacity ?? 256);
@@ -156,7 +162,7 @@ export function createCacheAnalytics(options: CacheAnalyticsOptions = {}, l1Conf
       const analytics: CacheAnalytics = {
         ...base,
         tiers,
-        topKeys: topKeys.top(topKeysLimit).map(({ key, count }) => ({ key, count })),
+        topKeys: topKeys.top(topKeysLimit).map(({ key, count }) => (hotKeyThreshold === undefined ? { key, count } : { key, count, hot: count >= hotKeyThreshold })),
         accessPatterns: [...prefixes]
           .map(([prefix, stats]) => ({
             prefix,
@@ -172,6 +178,7 @@ export function createCacheAnalytics(options: CacheAnalyticsOptions = {}, l1Conf
       const config: NonNullable<CacheAnalytics['config']> = { ...base.config };
       if (l1Config.maxSize !== undefined) config.l1MaxSize = l1Config.maxSize;
       if (l1Config.maxMemory !== undefined) config.l1MaxMemory = l1Config.maxMemory;
+      if (hotKeyThreshold !== undefined) config.hotKeyThreshold = hotKeyThreshold;
       if (Object.keys(config).length > 0) analytics.config = config;
       return analytics;
     },
@@ -196,7 +203,8 @@ export function cacheAnalytics(options: CacheAnalyticsOptions = {}): (cache: Cac
     const l1Config: { maxSize?: number; maxMemory?: number } = {};
     if (l1?.name === 'l1' && typeof l1.maxSize === 'number') l1Config.maxSize = l1.maxSize;
     if (l1?.name === 'l1' && typeof l1.maxMemory === 'number') l1Config.maxMemory = l1.maxMemory;
-    const collector = createCacheAnalytics({ clock: cache.clock, ...options }, l1Config);
+    const hotKeyThreshold = options.hotKeyThreshold ?? cache.options.hotKeyThreshold;
+    const collector = createCacheAnalytics({ clock: cache.clock, ...options, ...(hotKeyThreshold === undefined ? {} : { hotKeyThreshold }) }, l1Config);
     const unsubscribe = cache.addHook(collector.hook);
     return {
       analytics: (base) => collector.extend(base),

@@ -83,7 +83,7 @@ export function createCacheFacade(parts: CacheParts): Cache {
     namespace: resolved.namespace,
     instanceId,
     clock,
-    options: { extensions: { ...options.extensions }, defaultTTL: resolved.defaultTTL },
+    options: { extensions: { ...options.extensions }, defaultTTL: resolved.defaultTTL, ...(resolved.hotKeyThreshold === undefined ? {} : { hotKeyThreshold: resolved.hotKeyThreshold }) },
     tiers: [...(l1 ? [{ tier: l1, name: l1.name, circuit: 'closed' as const }] : []), ...remote] as readonly ComposedTier[],
 
     async get<T = unknown>(key: string): Promise<T | undefined> {

@@ -16,6 +16,13 @@ import type { CacheAnalyticsOptions } from '../analytics/cache-analytics.js';
 export type L1Options = Omit<MemoryTierOptions, 'clock' | 'onEvict'> & {
   /** Alias of `maxMemory` (the guide's `L1.maxMemorySize`). */
   maxMemorySize?: number;
+  /**
+   * The guide's `L1.hotKeyThreshold`: accesses after which a key counts as hot. Refresh-ahead refreshes only hot
+   * keys (its `minHits` defaults to it) and analytics marks hot keys in `topKeys` (`hot: true`) and reports the
+   * threshold in `config`, so recommendations can name it. Read back as `cache.options.hotKeyThreshold`.
+   * @default none (refresh-ahead's own `minHits` of 2; no key marked)
+   */
+  hotKeyThreshold?: number;
 };
 
 export interface L2Options extends RedisTierOptions {

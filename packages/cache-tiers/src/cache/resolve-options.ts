@@ -28,6 +28,7 @@ export interface ResolvedCacheOptions {
   maxPendingInvalidations: number;
   maxTagStamps: number;
   accessSamplePeriod: number;
+  hotKeyThreshold: number | undefined;
   failureThreshold: number;
   resetTimeout: number;
 }
@@ -69,6 +70,7 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
     maxPendingInvalidations: options.maxPendingInvalidations ?? 10_000,
     maxTagStamps: options.maxTagStamps ?? 100_000,
     accessSamplePeriod: options.accessSamplePeriod ?? 32,
+    hotKeyThreshold: options.l1 && !('getSync' in options.l1) ? options.l1.hotKeyThreshold : undefined,
     failureThreshold: options.circuitBreaker?.failureThreshold ?? 3,
     resetTimeout: options.circuitBreaker?.resetTimeout ?? 1000,
   };
@@ -85,6 +87,8 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
   for (const [name, value] of Object.entries(durations)) {
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) throw new ConfigError(`[wai:cache-tiers] ${name} must be a number of ms >= 0`);
   }
+  const hot = resolved.hotKeyThreshold;
+  if (hot !== undefined && !(Number.isInteger(hot) && hot >= 1)) throw new ConfigError(`[wai:cache-tiers] l1.hotKeyThreshold must be an integer >= 1 (accesses), got ${String(hot)}`);
   const period = resolved.accessSamplePeriod;
   if (!Number.isInteger(period) || period < 1 || (period & (period - 1)) !== 0) {
     throw new ConfigError(`[wai:cache-tiers] accessSamplePeriod must be a power of two >= 1 (1 = every access), got ${String(period)}`);

@@ -42,7 +42,7 @@ export function createTierStack(options: CacheOptions, resolved: ResolvedCacheOp
   if (options.l1 !== false) {
     if (options.l1 && isTier(options.l1)) l1 = options.l1 as SyncCacheTier;
     else {
-      const { maxMemorySize, ...rest } = (options.l1 ?? {}) as L1Options;
+      const { maxMemorySize, hotKeyThreshold: _cacheLevel, ...rest } = (options.l1 ?? {}) as L1Options;
       l1 = createMemoryTier({
         ...(maxMemorySize === undefined ? {} : { maxMemory: maxMemorySize }),
         ...rest,

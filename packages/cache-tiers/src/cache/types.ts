@@ -92,6 +92,7 @@ export interface Cache extends CacheStore, CacheStatsSource, CacheAdmin, EventEm
   ready(): Promise<void>;
   readonly tiers: readonly ComposedTier[];
   readonly clock: Clock;
-  readonly options: { readonly extensions: Readonly<Record<string, unknown>>; readonly defaultTTL: number };
+  /** Settings plugins read: `hotKeyThreshold` is the guide's `L1.hotKeyThreshold` when one was given. */
+  readonly options: { readonly extensions: Readonly<Record<string, unknown>>; readonly defaultTTL: number; readonly hotKeyThreshold?: number };
   close(): Promise<void>;
 }

@@ -40,17 +40,19 @@ export interface RefreshAheadPlugin {
  */
 export function refreshAhead(options: RefreshAheadOptions = {}): RefreshAheadPlugin {
   const threshold = options.threshold ?? 0.8;
-  const minHits = options.minHits ?? 2;
+  // Without an explicit minHits, "hot" is what the cache was told it is (the guide's L1.hotKeyThreshold).
+  const explicitMinHits = options.minHits;
   const maxConcurrent = options.maxConcurrent ?? 4;
   const maxTrackedKeys = options.maxTrackedKeys ?? 10_000;
   if (!(threshold > 0 && threshold < 1)) throw new ConfigError(`[wai:cache-tiers] refreshAhead \`threshold\` must be between 0 and 1 (exclusive), got ${String(threshold)}`);
-  for (const [name, value] of Object.entries({ minHits, maxConcurrent, maxTrackedKeys })) {
+  for (const [name, value] of Object.entries({ minHits: explicitMinHits ?? 2, maxConcurrent, maxTrackedKeys })) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`[wai:cache-tiers] refreshAhead \`${name}\` must be an integer >= 1, got ${String(value)}`);
   }
   const stats: RefreshAheadStats = { refreshes: 0, failures: 0 };
   const inFlight = createKeyedTasks();
 
   const plugin = ((cache: Cache): CachePluginHandle => {
+    const minHits = explicitMinHits ?? cache.options.hotKeyThreshold ?? 2;
     const hits = new Map<string, number>();
     const l1 = cache.tiers[0]?.tier as { peekSync?: (key: string) => CacheEntry | undefined } | undefined;
     const peek = typeof l1?.peekSync === 'function' ? l1.peekSync.bind(l1) : undefined;

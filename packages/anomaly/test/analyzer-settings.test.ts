@@ -92,6 +92,33 @@ describe("the monitor's anomalyThreshold", () => {
     expect(seen).toEqual([{ anomalyThreshold: 2 }, {}]);
   });
 
+  it('through a real monitor: a p95 of 109 ms after 5 h of requests at 80 ± 4 ms alerts at the development (1.5) and production (2) sensitivity, not at 3 or unset', async () => {
+    /** Anomaly alerts fired by a monitor with this anomalyThreshold over 620 samples 30 s apart, sample 610 at 109 ms. */
+    async function alertsOfMonitor(anomalyThreshold: number | undefined): Promise<string[]> {
+      const clock = createFakeClock();
+      const monitor = createPerformanceMonitor({
+        clock, interval: 30_000, systemMetrics: false, defaultAlertRules: false, ...(anomalyThreshold === undefined ? {} : { anomalyThreshold }),
+      });
+      monitor.use(createAnomalyAnalyzer({ watchPerRoute: [] }));
+      const fired: string[] = [];
+      monitor.on('alert', (alert) => fired.push(`${alert.id}@${alert.value}`));
+      const steady = steadyLatency(8);
+      for (let sample = 0; sample < 620; sample += 1) {
+        const latencyMs = sample === 610 ? 109 : steady();
+        for (let request = 0; request < 5; request += 1) monitor.trackEndpoint('/api/x', latencyMs, 200);
+        clock.advance(30_000);
+        await monitor.sample();
+      }
+      await monitor.close();
+      return fired;
+    }
+    // The p95 of the last minute holds the 109 ms requests for two samples; the onset alarms on the first.
+    expect(await alertsOfMonitor(1.5)).toEqual([expect.stringMatching(/^anomaly:latency_p95@10\d/)]);
+    expect(await alertsOfMonitor(2)).toEqual([expect.stringMatching(/^anomaly:latency_p95@10\d/)]);
+    expect(await alertsOfMonitor(3)).toEqual([]);
+    expect(await alertsOfMonitor(undefined)).toEqual([]);
+  });
+
   it('flows from createPerformanceMonitor({ anomalyThreshold }) to the detectors of a real monitor', async () => {
     const seen: unknown[] = [];
     const clock = createFakeClock();

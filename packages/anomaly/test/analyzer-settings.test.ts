@@ -74,6 +74,18 @@ describe("the monitor's anomalyThreshold", () => {
     expect(sensitive).toEqual(expect.arrayContaining(byDefault));
   });
 
+  it("an alert's evidence names the sensitivity its detector used", () => {
+    const monitor = syntheticMonitor();
+    monitor.add('latency_p95', bumpedLatency(99));
+    const result = createAnomalyAnalyzer().analyze(monitor.context({ settings: { anomalyThreshold: 1.5 } })) as AnalyzerResult;
+    expect(result.alerts?.[0]?.evidence).toMatchObject({ anomalyThreshold: 1.5, direction: 'above' });
+    const byDefault = syntheticMonitor();
+    byDefault.add('latency_p95', bumpedLatency(130));
+    const evidence = (createAnomalyAnalyzer().analyze(byDefault.context()) as AnalyzerResult).alerts?.[0]?.evidence;
+    expect(evidence).toBeDefined();
+    expect(evidence).not.toHaveProperty('anomalyThreshold');
+  });
+
   it("the analyzer's own anomalyThreshold wins over the monitor's", () => {
     const series = bumpedLatency(99);
     expect(alertsFor(series, { anomalyThreshold: 1.5 }, { anomalyThreshold: 3 })).toEqual([]);

@@ -10,8 +10,9 @@ const HOUR = 3_600_000;
 
 /**
  * A memory leak: heap used right after major GCs (`heap_after_gc`; `heap_used` when the monitor has no GC
- * series) rises over the trend window (`trendWindowMs`, else the monitor's `trendAnalysisWindow`) with a significant Mann–Kendall trend, a least-squares r² ≥
- * `leakMinRSquared`, and growth ≥ `leakMinGrowthPerHour` of the current heap per hour. The Theil–Sen line gives
+ * series) rises over the trend window (`trendWindowMs`, else the monitor's `trendAnalysisWindow`) with a
+ * significant Mann–Kendall trend, a least-squares r² ≥ `leakMinRSquared`, and growth ≥ `leakMinGrowthPerHour`
+ * of the current heap per hour. The Theil–Sen line gives
  * the time until the heap limit. Severity: critical when the limit is < 1 h away, warning when < 24 h away (or
  * the limit is unknown), info otherwise.
  */

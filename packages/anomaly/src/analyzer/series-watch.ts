@@ -9,6 +9,8 @@ interface WatchedSeries {
   detector: StreamingDetector;
   /** Newest point fed to the detector; only later points are fed (no look-ahead, no double counting). */
   lastSeen: number;
+  /** The sensitivity (σ) its detector was made with, when one was set; shown in the alert's evidence. */
+  anomalyThreshold: number | undefined;
   /** The latest anomalous point in the watched direction, if any. */
   flagged?: { t: number; value: number; result: DetectorResult };
 }
@@ -103,6 +105,7 @@ export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: 
         lower: result.lower,
         upper: result.upper,
         direction: upward ? 'above' : 'below',
+        ...(series.anomalyThreshold === undefined ? {} : { anomalyThreshold: series.anomalyThreshold }),
         ...(result.evidence ? { detector: result.evidence } : {}),
       },
     };
@@ -121,7 +124,7 @@ export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: 
         if (!series) {
           // Detectors are made lazily, for series that have data.
           if (points.length === 0) continue;
-          series = { key, direction: watch.direction ?? 'both', detector: makeDetector(key, analysis), lastSeen: Number.NEGATIVE_INFINITY };
+          series = { key, direction: watch.direction ?? 'both', detector: makeDetector(key, analysis), lastSeen: Number.NEGATIVE_INFINITY, anomalyThreshold: analysis.anomalyThreshold };
           watched.set(id, series);
           points.splice(0, Math.max(0, points.length - BACKFILL_POINTS));
         }

@@ -5,6 +5,7 @@ export { createEwmaDetector, type EwmaOptions } from './detectors/ewma.js';
 export { createRobustZScoreDetector, type RobustZScoreOptions } from './detectors/robust-z-score.js';
 export { createSeasonalDetector, type SeasonalOptions } from './detectors/seasonal.js';
 export type { BaseDetectorOptions, DetectorResult, StreamingDetector } from './detector-types.js';
+export { zToScore } from './detectors/calibration.js';
 export {
   NAB_PROFILES,
   nabProbationLength,

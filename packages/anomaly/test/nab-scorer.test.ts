@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findNabDirectory } from '../bench/nab-data.js';
 import { loadNabCorpus, parseNabTimestamp, readNabCsv } from '../src/nab/corpus.js';
 import { NAB_PROFILES, nabProbationLength, nabScaledSigmoid, normalizeNabScore, scoreNabFile, type NabProfileName } from '../src/nab/scorer.js';
 
-const root = '/work/shared/datasets/nab';
+const root = findNabDirectory();
 const corpus = loadNabCorpus(root);
 // Each reference detector's per-file anomaly scores, read once for the three profiles.
 const referenceScores = new Map<string, number[]>();

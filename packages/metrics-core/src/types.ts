@@ -464,6 +464,16 @@ export interface AnalyzerContext {
   operations: OperationStats[];
   profiles: ProfileSummary[];
   logger: Logger;
+  /**
+   * The monitor's analysis settings, each present only when the monitor was given it. An analyzer applies them
+   * where its own options leave the matter open (its own option wins); @wai/anomaly documents how it maps them.
+   */
+  settings?: {
+    /** Anomaly sensitivity in standard deviations (two-sided): flag what is as surprising as a k-σ Gaussian deviation. */
+    anomalyThreshold?: number;
+    /** Window (ms) that trends (heap growth, latency trend) are fitted over. */
+    trendAnalysisWindow?: number;
+  };
 }
 
 /** A plug-in the monitor runs after every sample (what @wai/anomaly implements). */
@@ -565,9 +575,17 @@ export interface PerformanceMonitorOptions {
   systemMetrics?: boolean;
   /** Install the guide's default alert rules. @default true */
   defaultAlertRules?: boolean;
-  /** Anomaly sensitivity in standard deviations, passed to analyzers that honour it. @default 3 */
+  /**
+   * Anomaly sensitivity in standard deviations (a finite number > 0), lent to analyzers as
+   * `context.settings.anomalyThreshold`: lower is more sensitive (the guide: 1.5 in development, 2 in production).
+   * @default unset — each analyzer's own calibrated default (@wai/anomaly: its NAB-tuned ensemble)
+   */
   anomalyThreshold?: number;
-  /** Window for trend analysis (ms). @default 3600000 */
+  /**
+   * Window (ms, a positive integer) that analyzers fit trends over (`context.settings.trendAnalysisWindow`). The
+   * fit sees at most the 1440 samples of history the monitor keeps per series (a longer window is logged).
+   * @default unset — each analyzer's own default (@wai/anomaly: 3600000)
+   */
   trendAnalysisWindow?: number;
   /** Start sampling immediately. @default false */
   autoStart?: boolean;

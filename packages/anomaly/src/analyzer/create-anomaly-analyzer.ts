@@ -6,7 +6,7 @@ import type { AnalyzerRule } from './findings.js';
 import { severityRank } from './format.js';
 import { findMemoryLeak } from './memory-leak.js';
 import { findSlowOperations } from './operations.js';
-import { resolveOptions, type AnomalyAnalyzerOptions } from './options.js';
+import { resolveOptions, withSettings, type AnalysisOptions, type AnomalyAnalyzerOptions, type SeriesKey } from './options.js';
 import { createSeriesWatch } from './series-watch.js';
 import { findSlowEndpoints } from './slow-endpoints.js';
 
@@ -34,7 +34,12 @@ const RULES: readonly AnalyzerRule[] = [
  */
 export function createAnomalyAnalyzer(options: AnomalyAnalyzerOptions = {}): AnomalyAnalyzer {
   const resolved = resolveOptions(options);
-  const makeDetector = resolved.detectorFactory ?? (() => createAnomalyDetector());
+  const factory = resolved.detectorFactory;
+  // The sensitivity is read when a series' detector is made: the monitor's settings do not change while it runs.
+  const makeDetector = (key: SeriesKey, analysis: AnalysisOptions) => {
+    const settings = analysis.anomalyThreshold === undefined ? {} : { anomalyThreshold: analysis.anomalyThreshold };
+    return factory ? factory(key, settings) : createAnomalyDetector(settings);
+  };
   const watch = createSeriesWatch(resolved, makeDetector);
   const firstSeen = new Map<string, number>();
   let closed = false;
@@ -60,11 +65,12 @@ export function createAnomalyAnalyzer(options: AnomalyAnalyzerOptions = {}): Ano
     name: resolved.name,
     analyze(context: AnalyzerContext): AnalyzerResult {
       if (closed) return {};
+      const analysis = withSettings(resolved, context.settings);
       const bottlenecks: Bottleneck[] = [];
       const recommendations: Recommendation[] = [];
       for (const rule of RULES) {
         try {
-          const found = rule(context, resolved);
+          const found = rule(context, analysis);
           bottlenecks.push(...found.bottlenecks);
           recommendations.push(...found.recommendations);
         } catch (error) {
@@ -74,7 +80,7 @@ export function createAnomalyAnalyzer(options: AnomalyAnalyzerOptions = {}): Ano
       }
       let alerts: AnalyzerResult['alerts'] = [];
       try {
-        alerts = watch.update(context);
+        alerts = watch.update(context, analysis);
       } catch (error) {
         context.logger.warn({ err: error, analyzer: resolved.name }, '[wai:anomaly] anomaly watch failed');
       }

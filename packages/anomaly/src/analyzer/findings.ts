@@ -1,5 +1,5 @@
 import type { AnalyzerContext, Bottleneck, Recommendation } from '@wai/metrics-core';
-import type { ResolvedOptions } from './options.js';
+import type { AnalysisOptions } from './options.js';
 
 /** What one analyzer rule reports. */
 export interface Findings {
@@ -8,4 +8,4 @@ export interface Findings {
 }
 
 /** One rule of the analyzer: reads the context, returns its findings (stateless; state lives in the analyzer). */
-export type AnalyzerRule = (context: AnalyzerContext, options: ResolvedOptions) => Findings;
+export type AnalyzerRule = (context: AnalyzerContext, options: AnalysisOptions) => Findings;

@@ -4,18 +4,19 @@ import { formatDuration } from '../trend/format-duration.js';
 import { formatBytes, formatPercent, round } from './format.js';
 import { hasSpan, recentPoints } from './history.js';
 import type { Findings } from './findings.js';
-import type { ResolvedOptions } from './options.js';
+import type { AnalysisOptions } from './options.js';
 
 const HOUR = 3_600_000;
 
 /**
  * A memory leak: heap used right after major GCs (`heap_after_gc`; `heap_used` when the monitor has no GC
- * series) rises over the trend window with a significant Mann–Kendall trend, a least-squares r² ≥
- * `leakMinRSquared`, and growth ≥ `leakMinGrowthPerHour` of the current heap per hour. The Theil–Sen line gives
+ * series) rises over the trend window (`trendWindowMs`, else the monitor's `trendAnalysisWindow`) with a
+ * significant Mann–Kendall trend, a least-squares r² ≥ `leakMinRSquared`, and growth ≥ `leakMinGrowthPerHour`
+ * of the current heap per hour. The Theil–Sen line gives
  * the time until the heap limit. Severity: critical when the limit is < 1 h away, warning when < 24 h away (or
  * the limit is unknown), info otherwise.
  */
-export function findMemoryLeak(context: AnalyzerContext, options: ResolvedOptions): Findings {
+export function findMemoryLeak(context: AnalyzerContext, options: AnalysisOptions): Findings {
   const findings: Findings = { bottlenecks: [], recommendations: [] };
   let metric = 'heap_after_gc';
   let points = recentPoints(context, metric, options.trendWindowMs);

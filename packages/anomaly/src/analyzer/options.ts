@@ -1,4 +1,4 @@
-import { ConfigError, type HistoryMetric } from '@wai/metrics-core';
+import { ConfigError, type AnalyzerContext, type HistoryMetric } from '@wai/metrics-core';
 import type { StreamingDetector } from '../detector-types.js';
 
 /** Which deviations of a watched series count: latency only upwards, hit rate only downwards, … */
@@ -20,8 +20,18 @@ export interface SeriesKey {
 export interface AnomalyAnalyzerOptions {
   /** Analyzer name shown by the monitor. @default 'anomaly' */
   name?: string;
-  /** Makes the streaming detector of one series. @default () => createAnomalyDetector() (the ensemble) */
-  detectorFactory?: (series: SeriesKey) => StreamingDetector;
+  /**
+   * Makes the streaming detector of one series. It gets the monitor's `anomalyThreshold` (when the monitor has
+   * one) to honour as it sees fit. @default the ensemble, `createAnomalyDetector({ anomalyThreshold })`
+   */
+  detectorFactory?: (series: SeriesKey, settings: { anomalyThreshold?: number }) => StreamingDetector;
+  /**
+   * Sensitivity in standard deviations for the default detectors (a finite number > 0; see
+   * `createAnomalyDetector`'s `anomalyThreshold`). Overrides the monitor's `anomalyThreshold`; either is read
+   * when a series' detector is made. Not with `detectorFactory` (give it to your detectors there).
+   * @default the monitor's `anomalyThreshold`, else the ensemble's calibrated default (≡ 6.3)
+   */
+  anomalyThreshold?: number;
   /**
    * Global series watched for anomalies.
    * @default latency_p95 ↑, error_rate ↑, event_loop_delay_p99 ↑, heap_used ↑, cache_hit_rate ↓, requests_per_second ↕
@@ -53,7 +63,10 @@ export interface AnomalyAnalyzerOptions {
   /** Hit rate assumed when estimating the effect of caching a route, query or upstream call (0..1). @default 0.5 */
   assumedCacheHitRate?: number;
 
-  /** History window (ms) the heap trend is fitted over (the monitor's `trendAnalysisWindow`). @default 3600000 */
+  /**
+   * History window (ms) the heap and latency trends are fitted over. Overrides the monitor's `trendAnalysisWindow`.
+   * @default the monitor's `trendAnalysisWindow`, else 3600000
+   */
   trendWindowMs?: number;
   /** Points and span (ms) the heap trend needs. @default 10, 600000 */
   leakMinPoints?: number;
@@ -97,8 +110,15 @@ export interface AnomalyAnalyzerOptions {
   profileMaxAgeMs?: number;
 }
 
-export type ResolvedOptions = Required<Omit<AnomalyAnalyzerOptions, 'detectorFactory'>> &
-  Pick<AnomalyAnalyzerOptions, 'detectorFactory'>;
+/** Options resolved at construction; the two the monitor may also set stay optional until an analysis. */
+export type ResolvedOptions = Required<Omit<AnomalyAnalyzerOptions, 'detectorFactory' | 'anomalyThreshold' | 'trendWindowMs'>> &
+  Pick<AnomalyAnalyzerOptions, 'detectorFactory' | 'anomalyThreshold' | 'trendWindowMs'>;
+
+/** The options a rule reads in one analysis: the monitor's settings filled in where the analyzer's own left a gap. */
+export type AnalysisOptions = ResolvedOptions & { trendWindowMs: number };
+
+/** Used when neither the analyzer nor the monitor sets a trend window. */
+export const DEFAULT_TREND_WINDOW_MS = 3_600_000;
 
 export const DEFAULT_WATCH_GLOBAL: readonly WatchedMetric[] = [
   { metric: 'latency_p95', direction: 'up' },
@@ -114,9 +134,10 @@ export const DEFAULT_WATCH_PER_ROUTE: readonly WatchedMetric[] = [
   { metric: 'error_rate', direction: 'up' },
 ];
 
-type NumericKey = {
-  [K in keyof AnomalyAnalyzerOptions]-?: NonNullable<AnomalyAnalyzerOptions[K]> extends number ? K : never;
-}[keyof AnomalyAnalyzerOptions];
+type NumericKey = Exclude<
+  { [K in keyof AnomalyAnalyzerOptions]-?: NonNullable<AnomalyAnalyzerOptions[K]> extends number ? K : never }[keyof AnomalyAnalyzerOptions],
+  'anomalyThreshold' | 'trendWindowMs'
+>;
 
 /** Defaults and the accepted range of every numeric option. */
 const NUMBERS: Record<NumericKey, { value: number; min: number; max?: number; integer?: boolean; exclusive?: boolean }> = {
@@ -129,7 +150,6 @@ const NUMBERS: Record<NumericKey, { value: number; min: number; max?: number; in
   minSlowEndpointMs: { value: 100, min: 0 },
   dominantShare: { value: 0.5, min: 0, max: 1 },
   assumedCacheHitRate: { value: 0.5, min: 0, max: 1 },
-  trendWindowMs: { value: 3_600_000, min: 1 },
   leakMinPoints: { value: 10, min: 3, integer: true },
   leakMinSpanMs: { value: 600_000, min: 0 },
   leakMinRSquared: { value: 0.6, min: 0, max: 1 },
@@ -184,6 +204,14 @@ export function resolveOptions(options: AnomalyAnalyzerOptions): ResolvedOptions
   if (options.detectorFactory !== undefined && typeof options.detectorFactory !== 'function') {
     throw fail('detectorFactory', 'a function', options.detectorFactory);
   }
+  const ownSettings: Pick<AnomalyAnalyzerOptions, 'anomalyThreshold' | 'trendWindowMs'> = {};
+  if (options.anomalyThreshold !== undefined) {
+    ownSettings.anomalyThreshold = checkPositive('anomalyThreshold', options.anomalyThreshold, 'a finite number of standard deviations > 0');
+    if (options.detectorFactory !== undefined) {
+      throw fail('anomalyThreshold', 'left unset when detectorFactory is given (pass the sensitivity to the detectors your factory makes)', options.anomalyThreshold);
+    }
+  }
+  if (options.trendWindowMs !== undefined) ownSettings.trendWindowMs = checkPositive('trendWindowMs', options.trendWindowMs, 'a finite number of milliseconds > 0');
   const name = options.name ?? 'anomaly';
   if (typeof name !== 'string' || name === '') throw fail('name', 'a non-empty string', name);
   return {
@@ -192,5 +220,25 @@ export function resolveOptions(options: AnomalyAnalyzerOptions): ResolvedOptions
     watchGlobal: checkWatch('watchGlobal', options.watchGlobal, DEFAULT_WATCH_GLOBAL),
     watchPerRoute: checkWatch('watchPerRoute', options.watchPerRoute, DEFAULT_WATCH_PER_ROUTE),
     ...(options.detectorFactory ? { detectorFactory: options.detectorFactory } : {}),
+    ...ownSettings,
   };
+}
+
+function checkPositive(option: string, value: unknown, expected: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw fail(option, expected, value);
+  return value;
+}
+
+/**
+ * The monitor's analysis settings applied where the analyzer's own options are silent (own option first, then
+ * `context.settings`, then the default). A malformed setting from a hand-built context is refused like an option.
+ */
+export function withSettings(options: ResolvedOptions, settings: AnalyzerContext['settings']): AnalysisOptions {
+  const trendWindowMs =
+    options.trendWindowMs ??
+    (settings?.trendAnalysisWindow === undefined ? DEFAULT_TREND_WINDOW_MS : checkPositive('trendAnalysisWindow (monitor setting)', settings.trendAnalysisWindow, 'a finite number of milliseconds > 0'));
+  const anomalyThreshold =
+    options.anomalyThreshold ??
+    (settings?.anomalyThreshold === undefined ? undefined : checkPositive('anomalyThreshold (monitor setting)', settings.anomalyThreshold, 'a finite number of standard deviations > 0'));
+  return { ...options, trendWindowMs, ...(anomalyThreshold === undefined ? {} : { anomalyThreshold }) };
 }

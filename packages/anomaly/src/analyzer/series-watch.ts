@@ -1,7 +1,7 @@
 import type { AlertSignal, AnalyzerContext, HistoryPoint } from '@wai/metrics-core';
 import type { DetectorResult, StreamingDetector } from '../detector-types.js';
 import { describeMetric, isKnownMetric, round } from './format.js';
-import type { AnomalyDirection, ResolvedOptions, SeriesKey, WatchedMetric } from './options.js';
+import type { AnalysisOptions, AnomalyDirection, ResolvedOptions, SeriesKey, WatchedMetric } from './options.js';
 
 interface WatchedSeries {
   key: SeriesKey;
@@ -9,6 +9,8 @@ interface WatchedSeries {
   detector: StreamingDetector;
   /** Newest point fed to the detector; only later points are fed (no look-ahead, no double counting). */
   lastSeen: number;
+  /** The sensitivity (σ) its detector was made with, when one was set; shown in the alert's evidence. */
+  anomalyThreshold: number | undefined;
   /** The latest anomalous point in the watched direction, if any. */
   flagged?: { t: number; value: number; result: DetectorResult };
 }
@@ -27,7 +29,7 @@ const seriesId = (key: SeriesKey): string => (key.route === undefined ? key.metr
  * with the monitor's history points newer than the last one it saw. The number of series is bounded by
  * `maxSeries`; a route that drops out of the busiest set loses its detector (and its learned baseline).
  */
-export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: SeriesKey) => StreamingDetector) {
+export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: SeriesKey, options: AnalysisOptions) => StreamingDetector) {
   const watched = new Map<string, WatchedSeries>();
 
   /** The series to watch now: every global one, then per-route ones for the busiest routes that fit. */
@@ -103,6 +105,7 @@ export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: 
         lower: result.lower,
         upper: result.upper,
         direction: upward ? 'above' : 'below',
+        ...(series.anomalyThreshold === undefined ? {} : { anomalyThreshold: series.anomalyThreshold }),
         ...(result.evidence ? { detector: result.evidence } : {}),
       },
     };
@@ -110,7 +113,7 @@ export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: 
 
   return {
     /** Feeds new points to every watched series and returns the anomalies current at `context.now`. */
-    update(context: AnalyzerContext): AlertSignal[] {
+    update(context: AnalyzerContext, analysis: AnalysisOptions): AlertSignal[] {
       const keep = new Set<string>();
       const alerts: AlertSignal[] = [];
       for (const { key, watch } of wanted(context)) {
@@ -121,7 +124,7 @@ export function createSeriesWatch(options: ResolvedOptions, makeDetector: (key: 
         if (!series) {
           // Detectors are made lazily, for series that have data.
           if (points.length === 0) continue;
-          series = { key, direction: watch.direction ?? 'both', detector: makeDetector(key), lastSeen: Number.NEGATIVE_INFINITY };
+          series = { key, direction: watch.direction ?? 'both', detector: makeDetector(key, analysis), lastSeen: Number.NEGATIVE_INFINITY, anomalyThreshold: analysis.anomalyThreshold };
           watched.set(id, series);
           points.splice(0, Math.max(0, points.length - BACKFILL_POINTS));
         }

@@ -4,7 +4,7 @@ import { analyzeTrend } from '../trend/analyze-trend.js';
 import type { Findings } from './findings.js';
 import { formatMs, formatPercent, round } from './format.js';
 import { hasSpan, recentPoints } from './history.js';
-import type { ResolvedOptions } from './options.js';
+import type { AnalysisOptions, ResolvedOptions } from './options.js';
 
 /** Latency of a response served from a cache, for effect estimates (an L1 hit plus serialisation). */
 const CACHED_RESPONSE_MS = 1;
@@ -23,7 +23,7 @@ export const routeKey = (endpoint: Pick<EndpointStats, 'method' | 'route'>): str
  *   is only dominant.
  * A slow GET/HEAD route with few errors also yields a "cache this route" recommendation.
  */
-export function findSlowEndpoints(context: AnalyzerContext, options: ResolvedOptions): Findings {
+export function findSlowEndpoints(context: AnalyzerContext, options: AnalysisOptions): Findings {
   const endpoints = context.snapshot.endpoints;
   const totalTime = endpoints.reduce((sum, endpoint) => sum + endpoint.count * endpoint.responseTime.avg, 0);
   const judged = endpoints.filter((endpoint) => endpoint.count >= options.minRequests);
@@ -119,7 +119,7 @@ function cacheRouteRecommendation(
 }
 
 /** The route's p95 trend over the trend window, when there is enough history to say something. */
-function latencyTrend(context: AnalyzerContext, key: string, options: ResolvedOptions): Record<string, unknown> | undefined {
+function latencyTrend(context: AnalyzerContext, key: string, options: AnalysisOptions): Record<string, unknown> | undefined {
   const points = recentPoints(context, 'latency_p95', options.trendWindowMs, key);
   if (points.length < options.leakMinPoints || !hasSpan(points)) return undefined;
   const trend = analyzeTrend(points);

@@ -1,5 +1,6 @@
+import { ConfigError } from '@wai/metrics-core';
 import type { BaseDetectorOptions, DetectorResult, StreamingDetector } from '../detector-types.js';
-import { scoreToSurprise, surpriseToScore } from './calibration.js';
+import { scoreToSurprise, surpriseToScore, zToScore } from './calibration.js';
 import { createCusumDetector } from './cusum.js';
 import { checkPoint, numberOption } from './options.js';
 import { SlidingRange } from './range-novelty.js';
@@ -59,6 +60,16 @@ export interface AnomalyDetectorOptions extends BaseDetectorOptions {
    * @default 300
    */
   warmUp?: number;
+  /**
+   * Sensitivity in standard deviations (the monitor's `anomalyThreshold`, a finite number > 0): a point is
+   * flagged when the ensemble's surprise — the onset excess or range novelty, in nats, that the score is
+   * calibrated on — reaches S(k) = −ln P(|Z| ≥ k), the surprise of a two-sided k-σ Gaussian deviation. It sets
+   * `threshold` to `zToScore(k, alarmZ)`: k = `alarmZ` (6.3) is the default threshold 0.5, k = 3 is 0.21, 2 is
+   * 0.12, 1.5 is 0.084. Scores keep their calibration, so a score means the same whatever k is. Give
+   * `anomalyThreshold` or `threshold`, not both.
+   * @default unset (threshold 0.5, i.e. k = alarmZ)
+   */
+  anomalyThreshold?: number;
 }
 
 export type AnomalyDetector = StreamingDetector;
@@ -97,7 +108,7 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
   const rangeTolerance = numberOption(name, 'rangeTolerance', options.rangeTolerance, 0.033, { min: 0, exclusiveMin: true });
   const cooldown = numberOption(name, 'cooldown', options.cooldown, 50, { min: 0, integer: true });
   const warmUp = numberOption(name, 'warmUp', options.warmUp, 300, { min: 0, integer: true });
-  const threshold = numberOption(name, 'threshold', options.threshold, 0.5, { min: 0, max: 1 });
+  const threshold = resolveThreshold(name, options, alarmZ);
   const useSeasonal = options.seasonal ?? true;
   const useChangePoint = options.changePoint ?? false;
 
@@ -223,6 +234,18 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
       cooldownLeft = 0;
     },
   };
+}
+
+/** `threshold`, or the score of an `anomalyThreshold`-σ deviation on the detector's calibration (see the option). */
+function resolveThreshold(name: string, options: AnomalyDetectorOptions, alarmZ: number): number {
+  if (options.anomalyThreshold === undefined) return numberOption(name, 'threshold', options.threshold, 0.5, { min: 0, max: 1 });
+  if (options.threshold !== undefined) {
+    throw new ConfigError(
+      `[wai:anomaly] ${name}: give \`anomalyThreshold\` (standard deviations) or \`threshold\` (a score 0..1), not both; got ${options.anomalyThreshold} and ${options.threshold}.`,
+      { details: { option: 'anomalyThreshold' } },
+    );
+  }
+  return zToScore(numberOption(name, 'anomalyThreshold', options.anomalyThreshold, 0, { min: 0, exclusiveMin: true }), alarmZ);
 }
 
 /** The narrower of the trusted bands (seasonal when it has learned the slot, else the sliding window). */

@@ -21,6 +21,26 @@ describe('configureForEnvironment', () => {
     expect(configureForEnvironment(undefined).environment).toBe('development');
   });
 
+  it('makes development more sensitive to anomalies than production (the guide: 1.5 σ and 2 σ)', () => {
+    expect(configureForEnvironment('development').monitoring).toMatchObject({ anomalyThreshold: 1.5, trendAnalysisWindow: 3_600_000 });
+    expect(configureForEnvironment('production').monitoring).toMatchObject({ anomalyThreshold: 2, trendAnalysisWindow: 3_600_000 });
+    const test = configureForEnvironment('test').monitoring;
+    expect(test).toMatchObject({ anomalyThreshold: 3, trendAnalysisWindow: 1_200_000 });
+    // The test preset's window fits in the 1440 samples of history its interval keeps.
+    expect(test.trendAnalysisWindow).toBeLessThanOrEqual(1440 * test.interval);
+    expect(loadConfigFromEnv({ NODE_ENV: 'production' }).monitoring.anomalyThreshold).toBe(2);
+  });
+
+  it('refuses a bad anomalyThreshold or trendAnalysisWindow, naming it', () => {
+    for (const anomalyThreshold of [0, -1.5, Number.NaN]) {
+      expect(configError(() => configureForEnvironment('production', { anomalyThreshold })).message).toMatch(/anomalyThreshold must be a positive number of standard deviations/);
+      expect(configError(() => configureForEnvironment('production', { monitoring: { anomalyThreshold } })).message).toMatch(/anomalyThreshold/);
+    }
+    for (const trendAnalysisWindow of [0, 90.5, -1]) {
+      expect(configError(() => configureForEnvironment('development', { trendAnalysisWindow })).message).toMatch(/trendAnalysisWindow must be a positive integer number of milliseconds/);
+    }
+  });
+
   it("accepts the guide's tuning names", () => {
     const config = configureForEnvironment('production', {
       L1: { maxSize: 4000, maxMemorySize: 50 * 1024 * 1024, hotKeyThreshold: 20 },

@@ -15,9 +15,12 @@ export interface WaiConfig {
     /** Sampling interval in ms. */
     interval: number;
     logLevel: LogLevel;
-    /** Anomaly sensitivity in standard deviations. */
+    /**
+     * Anomaly sensitivity in standard deviations, lent to analyzers (lower flags more): development 1.5,
+     * production 2, test 3.
+     */
     anomalyThreshold: number;
-    /** Trend analysis window in ms. */
+    /** Window in ms that analyzers fit trends over: 3600000 (test: 1200000). */
     trendAnalysisWindow: number;
     thresholds: AlertThresholds;
   };
@@ -70,8 +73,11 @@ function preset(environment: Environment): WaiConfig {
       enabled: true,
       interval: test ? 1000 : production ? 30_000 : 10_000,
       logLevel: test ? 'silent' : production ? 'info' : 'debug',
-      anomalyThreshold: 3,
-      trendAnalysisWindow: 3_600_000,
+      // The guide's sensitivity: development flags more (1.5 σ) than production (2 σ); test runs are short and
+      // their series synthetic, so the test preset flags least (3 σ) and fits trends over 20 min, which its 1 s
+      // interval's 1440 samples of history can hold.
+      anomalyThreshold: test ? 3 : production ? 2 : 1.5,
+      trendAnalysisWindow: test ? 1_200_000 : 3_600_000,
       // Production waits a minute before paging; elsewhere alerts fire on the first evaluation.
       thresholds: { forMs: production ? 60_000 : 0 },
     },
@@ -139,7 +145,8 @@ function validate(config: WaiConfig): WaiConfig {
 /**
  * The preset for an environment (`production`, `development`, `test`; unset → development) with overrides
  * applied. Production samples every 30 s and waits 60 s before an alert fires; development every 10 s; test
- * every second with small caches and silent logs. Invalid values throw `ConfigError` naming the option.
+ * every second with small caches and silent logs. Anomaly sensitivity: development 1.5 σ (flags more),
+ * production 2 σ, test 3 σ. Invalid values throw `ConfigError` naming the option.
  */
 export function configureForEnvironment(environment: string | undefined, overrides: WaiConfigOverrides = {}): WaiConfig {
   const config = preset(parseEnvironment('environment', environment));

@@ -84,6 +84,19 @@ describe('monitor lifecycle', () => {
     expect(() => createPerformanceMonitor({ maxSeries: 1.5 })).toThrow(/option maxSeries must be a positive integer/);
   });
 
+  it('refuses a bad anomalyThreshold or trendAnalysisWindow with a ConfigError naming it', () => {
+    for (const anomalyThreshold of [0, -2, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createPerformanceMonitor({ anomalyThreshold })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/option anomalyThreshold must be a positive number/) }),
+      );
+    }
+    for (const trendAnalysisWindow of [0, 1.5, -60_000]) {
+      expect(() => createPerformanceMonitor({ trendAnalysisWindow })).toThrow(
+        expect.objectContaining({ code: 'E_CONFIG_INVALID', message: expect.stringMatching(/option trendAnalysisWindow must be a positive integer/) }),
+      );
+    }
+  });
+
   it('keeps the load signal cheap and current', async () => {
     const monitor = createPerformanceMonitor({ clock: createFakeClock(), systemMetrics: false });
     monitor.requestStarted();
@@ -155,6 +168,37 @@ describe('analyzers', () => {
     expect(contexts[0]!.operations).toMatchObject([{ kind: 'db', name: 'SELECT 1', count: 2, errors: 1 }]);
     expect(contexts[1]!.history('requests_per_second')).toHaveLength(2);
     await monitor.close();
+  });
+
+  it('lends analyzers the anomalyThreshold and trendAnalysisWindow it was given, and only those', async () => {
+    const seen: Array<AnalyzerContext['settings']> = [];
+    const analyzer: Analyzer = {
+      name: 'settings',
+      analyze: (context) => {
+        seen.push(context.settings);
+        return {};
+      },
+    };
+    const configured = createPerformanceMonitor({ clock: createFakeClock(), systemMetrics: false, anomalyThreshold: 1.5, trendAnalysisWindow: 900_000 });
+    const bare = createPerformanceMonitor({ clock: createFakeClock(), systemMetrics: false });
+    configured.use(analyzer);
+    bare.use(analyzer);
+    await configured.sample();
+    await bare.sample();
+    expect(seen).toEqual([{ anomalyThreshold: 1.5, trendAnalysisWindow: 900_000 }, {}]);
+    await configured.close();
+    await bare.close();
+  });
+
+  it('logs a trendAnalysisWindow longer than the history it keeps (1440 samples per series)', async () => {
+    const warnings: unknown[] = [];
+    const logger = { debug() {}, info() {}, warn: (o: unknown) => void warnings.push(o), error() {} };
+    const fits = createPerformanceMonitor({ clock: createFakeClock(), systemMetrics: false, logger, interval: 1000, trendAnalysisWindow: 1_440_000 });
+    expect(warnings).toEqual([]);
+    const tooLong = createPerformanceMonitor({ clock: createFakeClock(), systemMetrics: false, logger, interval: 1000, trendAnalysisWindow: 3_600_000 });
+    expect(warnings).toEqual([expect.objectContaining({ trendAnalysisWindow: 3_600_000, interval: 1000, historyPoints: 1440 })]);
+    await fits.close();
+    await tooLong.close();
   });
 
   it('a throwing analyzer is logged and never crashes sampling', async () => {

@@ -34,7 +34,7 @@ import { createDefaultAlertRules, resolveThresholds, type ConnectionState, type 
 import { FindingRegistry } from './finding-registry.js';
 import { computeHealth } from './health-score.js';
 import { summarize } from './latency-summary.js';
-import { averageBySteps, MetricHistory } from './metric-history.js';
+import { averageBySteps, DEFAULT_HISTORY_POINTS, MetricHistory } from './metric-history.js';
 import { OperationRegistry } from './operation-registry.js';
 import { renderPrometheus, type CustomMetric } from './prometheus-exposition.js';
 import { defaultMapping } from './quantile-sketch.js';
@@ -66,6 +66,8 @@ interface Resolved {
   apdexTargetMs: number;
   systemMetrics: boolean;
   thresholds: ResolvedThresholds;
+  /** What analyzers get as `context.settings` (only the settings the caller gave). */
+  analysis: NonNullable<AnalyzerContext['settings']>;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
@@ -76,6 +78,13 @@ function positive(name: string, value: number | undefined, fallback: number, int
   return value;
 }
 
+function resolveAnalysis(options: PerformanceMonitorOptions): Resolved['analysis'] {
+  const analysis: Resolved['analysis'] = {};
+  if (options.anomalyThreshold !== undefined) analysis.anomalyThreshold = positive('anomalyThreshold', options.anomalyThreshold, 0);
+  if (options.trendAnalysisWindow !== undefined) analysis.trendAnalysisWindow = positive('trendAnalysisWindow', options.trendAnalysisWindow, 0, true);
+  return Object.freeze(analysis);
+}
+
 function resolveOptions(options: PerformanceMonitorOptions): Resolved {
   return {
     interval: positive('interval', options.interval, 30_000),
@@ -84,6 +93,7 @@ function resolveOptions(options: PerformanceMonitorOptions): Resolved {
     apdexTargetMs: positive('apdexTargetMs', options.apdexTargetMs, 500),
     systemMetrics: options.systemMetrics ?? true,
     thresholds: resolveThresholds(options.thresholds ?? {}, 0),
+    analysis: resolveAnalysis(options),
   };
 }
 
@@ -161,6 +171,14 @@ class Monitor implements PerformanceMonitor {
     this.events.setMaxListeners(0);
     if (options.defaultAlertRules ?? true) {
       for (const rule of createDefaultAlertRules(this.settings.thresholds, this.connections, this.settings.interval)) this.alertEngine.addRule(rule);
+    }
+    const trendWindow = this.settings.analysis.trendAnalysisWindow;
+    if (trendWindow !== undefined && trendWindow > DEFAULT_HISTORY_POINTS * this.settings.interval) {
+      this.logger.warn(
+        { trendAnalysisWindow: trendWindow, interval: this.settings.interval, historyPoints: DEFAULT_HISTORY_POINTS },
+        `[wai:metrics-core] trendAnalysisWindow ${trendWindow} ms is longer than the ${DEFAULT_HISTORY_POINTS} samples of history kept per series ` +
+          `(${DEFAULT_HISTORY_POINTS * this.settings.interval} ms at interval ${this.settings.interval} ms): trends are fitted over that much; shorten the window or lengthen the interval`,
+      );
     }
     this.loadSignal = { timestamp: this.createdAt, eventLoopDelayP99: 0, latencyP99: 0, errorRate: 0, healthScore: 100, heapUsagePercent: 0, inFlight: 0 };
     if (options.autoStart) this.start();
@@ -604,6 +622,7 @@ class Monitor implements PerformanceMonitor {
       operations: this.operations.list(slotOf(now)),
       profiles: this.profiler.list(),
       logger: this.logger,
+      settings: this.settings.analysis,
     };
     for (const analyzer of this.analyzers) {
       let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,97 @@
+/**
+ * `pnpm --filter @wai/reference-server bench` (after `pnpm build`) → bench/results/reference-server.json.
+ * The consistency suite's fault scenario as a measurement: two built server processes sharing Redis and their
+ * SQLite data; the writer reaches Redis through a loopback TCP proxy that is stalled (1 s) and cut (1 s) while it
+ * writes; readers on both instances hammer the item, list and search routes. Reported: the slowest HTTP read of
+ * the run on each side, against the aim of 2 × the cache command timeout (30 ms by default).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix, startTcpProxy, uniquePrefix } from '@wai/test-services';
+import { round, writeBenchResult, type BenchRow } from '@wai/test-services/bench';
+import { request, startServer, type ServerProcess } from '../test/helpers/server-process.js';
+
+const COMMAND_TIMEOUT_MS = 30;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUrl = () => REDIS_URL;
+const ROUTES = ['/api/workshops/5', '/api/workshops?pageSize=10', '/api/workshops?q=node'];
+const log = (message: string) => console.log(`[bench] ${message}`);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const namespace = uniquePrefix('ref-bench-fault').replace(/:$/, '').replace(/:/g, '-');
+  const dataDir = mkdtempSync(join(tmpdir(), 'wai-ref-bench-'));
+  const direct = new URL(redisUrl());
+  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 6379) });
+  const common = { CACHE_NAMESPACE: namespace, CACHE_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), RATE_LIMIT_MAX: '100000000', RATE_LIMIT_WRITE_MAX: '100000000' };
+  let writer: ServerProcess | undefined;
+  let reader: ServerProcess | undefined;
+  try {
+    writer = await startServer({ dataDir, env: { ...common, REDIS_URL: proxy.url } });
+    reader = await startServer({ dataDir, env: { ...common, REDIS_URL: redisUrl() } });
+    const slowest = new Map<ServerProcess, number>([
+      [writer, 0],
+      [reader, 0],
+    ]);
+    let reads = 0;
+    let reading = true;
+    const readLoop = async (server: ServerProcess, offset: number) => {
+      for (let turn = offset; reading; turn++) {
+        const started = performance.now();
+        await request(`${server.url}${ROUTES[turn % ROUTES.length]}`);
+        slowest.set(server, Math.max(slowest.get(server)!, performance.now() - started));
+        reads++;
+      }
+    };
+    const loops = [0, 1, 2].flatMap((offset) => [readLoop(writer!, offset), readLoop(reader!, offset)]);
+    let title = 0;
+    const writes = async (count: number) => {
+      for (let index = 0; index < count; index++) await request(`${writer!.url}/api/workshops/5`, { method: 'PUT', body: { title: `bench ${++title}` } });
+    };
+    await pause(500);
+    await writes(10);
+    proxy.stall();
+    await writes(2);
+    await pause(1000);
+    proxy.restore();
+    await pause(1500);
+    proxy.cut();
+    await writes(2);
+    await pause(1000);
+    proxy.restore();
+    await pause(2000);
+    reading = false;
+    await Promise.all(loops);
+    const onWriter = slowest.get(writer)!;
+    const onReader = slowest.get(reader)!;
+    const worst = Math.max(onWriter, onReader);
+    const aim = 2 * COMMAND_TIMEOUT_MS;
+    const row: BenchRow = {
+      name: `slowest HTTP read while one instance's Redis link is stalled (1 s) and cut (1 s), CACHE_COMMAND_TIMEOUT_MS ${COMMAND_TIMEOUT_MS}`,
+      unit: 'ms',
+      ours: round(worst, 1),
+      baseline: { name: '2 × the command timeout (the aim)', value: aim },
+      competitors: [
+        { name: 'on the instance behind the faulty link', value: round(onWriter, 1) },
+        { name: 'on the instance with a healthy link', value: round(onReader, 1) },
+      ],
+      ratio: round(worst / aim, 2),
+      target: '<= 2 x the command timeout',
+      met: worst <= aim,
+      note: `2 server processes (SQLite + Redis, bus, lease), 3 readers each over item/list/search, ${reads} reads; PUTs on the writer during both faults`,
+    };
+    log(`slowest read ${onWriter.toFixed(1)} ms behind the faulty link, ${onReader.toFixed(1)} ms on the healthy one (${reads} reads)`);
+    log(`wrote ${writeBenchResult('reference-server.json', '@wai/reference-server', [row])}`);
+  } finally {
+    await Promise.all([writer?.stop(), reader?.stop()]);
+    await proxy.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    const client = new Redis(redisUrl());
+    await deleteKeysWithPrefix(client, `{${namespace}}`);
+    client.disconnect();
+  }
+}
+
+await main();

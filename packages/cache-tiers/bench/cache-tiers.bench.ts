@@ -19,6 +19,7 @@ import { createCache } from '../src/cache.js';
 import { createMemoryTier } from '../src/l1/index.js';
 import { predictivePreloading } from '../src/predictive/predictive-preloading.js';
 import { createContestant, VERSIONS, type Contestant, type ContestantName } from './contestants.js';
+import type { FootprintResult } from './footprint-worker.js';
 import { hitRatio, mulberry32, slidingWindowTrace, stackDistanceTrace, withScan, zipfTrace } from './traces.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -477,6 +478,63 @@ async function rowReadsUnderFault(): Promise<void> {
   log(`reads under fault: slowest ${slowest.writer.toFixed(1)} ms behind the faulty link, ${slowest.reader.toFixed(1)} ms on the healthy one`);
 }
 
+// ── row 9: L1 heap per entry and random-hit cost at 10^3 / 10^5 / 10^6 entries, beside lru-cache ────────────
+function footprint(contestant: 'ours' | 'lru-cache', entries: number): Promise<FootprintResult> {
+  return new Promise((resolve, reject) => {
+    const worker = fork(join(here, 'footprint-worker.ts'), [contestant, String(entries), quick ? 'quick' : ''], { execArgv: ['--expose-gc', '--import', 'tsx'] });
+    worker.once('message', (message) => resolve(message as FootprintResult));
+    worker.once('error', reject);
+    worker.once('exit', (code) => code === 0 || reject(new Error(`footprint worker (${contestant}, ${entries}) exited with ${code}`)));
+  });
+}
+
+async function rowFootprint(): Promise<void> {
+  const rounds = quick ? 1 : 3;
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  for (const entries of [1_000, 100_000, 1_000_000]) {
+    const results = { ours: [] as FootprintResult[], 'lru-cache': [] as FootprintResult[] };
+    // A fresh process per measurement, the order alternating between rounds so drift hits both alike.
+    for (let pass = 0; pass < rounds; pass++) {
+      for (const contestant of pass % 2 === 0 ? (['ours', 'lru-cache'] as const) : (['lru-cache', 'ours'] as const)) {
+        results[contestant].push(await footprint(contestant, entries));
+      }
+    }
+    const figure = (contestant: 'ours' | 'lru-cache', field: 'bytesPerEntry' | 'heapPerEntry' | 'awaitedNs' | 'syncNs') => median(results[contestant].map((result) => result[field]));
+    const size = entries.toLocaleString('en');
+    const bytesRatio = figure('ours', 'bytesPerEntry') / figure('lru-cache', 'bytesPerEntry');
+    rows.push({
+      name: `L1 memory per entry, ${size} entries { id: 'k:<n>' }`,
+      unit: 'bytes/entry',
+      ours: round(figure('ours', 'bytesPerEntry'), 1),
+      baseline: { name: 'lru-cache 11 ({ max, ttl })', value: round(figure('lru-cache', 'bytesPerEntry'), 1) },
+      competitors: [
+        { name: 'ours: heapUsed part alone', value: round(figure('ours', 'heapPerEntry'), 1) },
+        { name: 'lru-cache: heapUsed part alone', value: round(figure('lru-cache', 'heapPerEntry'), 1) },
+      ],
+      ratio: round(bytesRatio),
+      target: '<= 1.5x lru-cache',
+      met: bytesRatio <= 1.5,
+      note: `heapUsed + arrayBuffers after GC, minus before the caches existed, per entry (key and value included; ${Math.ceil(100_000 / entries)} cache(s) of ${size}); a fresh --expose-gc process per measurement, median of ${rounds}`,
+    });
+    const hitRatio = figure('ours', 'awaitedNs') / figure('lru-cache', 'awaitedNs');
+    rows.push({
+      name: `L1 uniformly random hit, ${size} entries`,
+      unit: 'ns/op',
+      ours: round(figure('ours', 'awaitedNs'), 1),
+      baseline: { name: 'awaited lru-cache 11 get', value: round(figure('lru-cache', 'awaitedNs'), 1) },
+      competitors: [
+        { name: 'ours: L1 tier getSync', value: round(figure('ours', 'syncNs'), 1) },
+        { name: 'lru-cache 11 get (sync)', value: round(figure('lru-cache', 'syncNs'), 1) },
+      ],
+      ratio: round(hitRatio),
+      target: '<= 1.25x awaited lru-cache get',
+      met: hitRatio <= 1.25,
+      note: `ours = await tier.get(key); lookup keys are fresh strings; median of 256-call batches (tinybench), per call; median of ${rounds} processes`,
+    });
+    log(`row 9 (${size}): ${figure('ours', 'bytesPerEntry').toFixed(0)} vs ${figure('lru-cache', 'bytesPerEntry').toFixed(0)} bytes/entry, ${figure('ours', 'awaitedNs').toFixed(0)} vs ${figure('lru-cache', 'awaitedNs').toFixed(0)} ns`);
+  }
+}
+
 async function cleanUp(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   let cursor = '0';
@@ -499,6 +557,7 @@ async function main(): Promise<void> {
     if (runs(6)) await rowPredictive();
     if (runs(7)) await rowFillCost();
     if (runs(8)) await rowReadsUnderFault();
+    if (runs(9)) await rowFootprint();
   } finally {
     await cleanUp();
   }

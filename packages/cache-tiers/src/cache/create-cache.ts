@@ -292,7 +292,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       break;
     }
     // A shared tier knows of an invalidation this process has not heard of yet: drop the copy L1 just took.
-    if (!stored && l1 && l1.getSync(key) === entry) l1.deleteSync(key);
+    if (!stored && l1) l1.deleteSync(key, entry);
     if (stored && emitter.listenerCount('set') > 0) emitter.emit('set', key);
     return stored;
   }

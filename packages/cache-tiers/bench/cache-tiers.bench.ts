@@ -324,7 +324,7 @@ async function rowMemory(): Promise<void> {
     ratio: round(ratio),
     target: 'within 10 % of maxMemory',
     met: Math.abs(ratio - 1) <= 0.1,
-    note: `heapUsed after GC minus before; ${result.entries} entries held, estimated ${result.estimated} bytes`,
+    note: `heapUsed + arrayBuffers after GC minus before; ${result.entries} entries held, estimated ${result.estimated} bytes`,
   });
   log(`row 5: resident ${result.resident} of ${maxMemory}`);
 }

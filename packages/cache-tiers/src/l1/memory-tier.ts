@@ -5,7 +5,7 @@ import type { CacheEntry, TierName } from '../tier.js';
 import { estimateStringBytes, estimateValueBytes } from './estimate-size.js';
 import type { EvictionReason, MemoryTier, MemoryTierOptions } from './memory-tier-options.js';
 import { SlotList } from './slot-list.js';
-import { NO_TAGS, NONE, PRIORITY_SHIFT, SECOND_CHANCE, SEGMENT_MASK, SlotStore } from './slot-store.js';
+import { MAX_ENTRY_BYTES, NO_TAGS, NONE, PRIORITY_SHIFT, SECOND_CHANCE, SEGMENT_MASK, SlotStore } from './slot-store.js';
 import { TagIndex } from './tag-index.js';
 
 export type { EvictionReason, MemoryTier, MemoryTierOptions } from './memory-tier-options.js';
@@ -18,7 +18,7 @@ const DETACHED = 3;
 /**
  * Fixed per-entry bytes beside the key and the value: the key Map's entry (3 slots, plus its share of the bucket
  * array: 28–56 bytes as the table fills), the key, value and tags pointer slots (24) and the typed-array
- * columns (37; 41 with admission). Measured against the heap in bench row "L1 heap per entry".
+ * columns (40; 44 with admission). Measured against the heap in bench row "L1 heap per entry".
  */
 const ENTRY_OVERHEAD = 104;
 
@@ -126,19 +126,19 @@ class SlotMemoryTier implements MemoryTier {
       if (this.sketch !== undefined && typeof key === 'string') this.sketch.increment(hashKey(key));
       return undefined;
     }
-    const staleUntil = this.store.staleUntil[slot]!;
+    const staleUntil = this.store.staleUntil(slot);
     if (staleUntil !== Infinity && staleUntil <= (now ?? this.coarseNow())) {
       this.remove(slot, 'expired');
       return undefined;
     }
-    if (this.sketch !== undefined) this.sketch.increment(this.store.hashes![slot]!);
+    if (this.sketch !== undefined) this.sketch.increment(this.store.hash(slot));
     this.touch(slot);
     return this.entryAt(slot);
   }
 
   peekSync(key: string): CacheEntry | undefined {
     const slot = this.keyMap.get(key);
-    if (slot === undefined || this.store.staleUntil[slot]! <= this.clock.now()) return undefined;
+    if (slot === undefined || this.store.staleUntil(slot) <= this.clock.now()) return undefined;
     return this.entryAt(slot);
   }
 
@@ -161,7 +161,7 @@ class SlotMemoryTier implements MemoryTier {
     }
     if (this.freeze) deepFreeze(entry.value);
     const tags = entry.tags.length === 0 ? NO_TAGS : entry.tags;
-    const bytes = Math.min(0xffff_ffff, ENTRY_OVERHEAD + estimateStringBytes(key) + estimateValueBytes(entry.value) + TagIndex.estimateBytes(tags));
+    const bytes = Math.min(MAX_ENTRY_BYTES, ENTRY_OVERHEAD + estimateStringBytes(key) + estimateValueBytes(entry.value) + TagIndex.estimateBytes(tags));
     if (bytes > this.maxMemory) {
       if (existing !== undefined) this.remove(existing, undefined);
       this.notify(key, { ...entry, expiresAt }, 'memory');
@@ -169,12 +169,13 @@ class SlotMemoryTier implements MemoryTier {
     }
     const store = this.store;
     if (existing !== undefined) {
-      this.tagIndex.remove(key, store.tags[existing]!);
-      const delta = bytes - store.bytes[existing]!;
+      this.tagIndex.remove(key, store.tags(existing));
+      const delta = bytes - store.bytes(existing);
       this.heldBytes += delta;
-      if ((store.meta[existing]! & SEGMENT_MASK) === WINDOW) this.windowBytes += delta;
-      this.write(existing, entry, expiresAt, tags, bytes);
-      store.meta[existing] = (store.meta[existing]! & SEGMENT_MASK) | priorityBits(entry.priority);
+      const segment = store.meta(existing) & SEGMENT_MASK;
+      if (segment === WINDOW) this.windowBytes += delta;
+      store.write(existing, key, entry.value, tags, entry.createdAt, expiresAt, entry.staleUntil, bytes, store.hash(existing));
+      store.setMeta(existing, segment | priorityBits(entry.priority));
       this.tagIndex.add(key, tags);
       this.touch(existing);
       this.enforceBounds();
@@ -182,10 +183,8 @@ class SlotMemoryTier implements MemoryTier {
     }
     const slot = store.allocate();
     this.keyMap.set(key, slot);
-    store.keys[slot] = key;
-    this.write(slot, entry, expiresAt, tags, bytes);
-    store.meta[slot] = WINDOW | priorityBits(entry.priority);
-    if (store.hashes !== undefined) store.hashes[slot] = hashKey(key);
+    store.write(slot, key, entry.value, tags, entry.createdAt, expiresAt, entry.staleUntil, bytes, this.sketch === undefined ? 0 : hashKey(key));
+    store.setMeta(slot, WINDOW | priorityBits(entry.priority));
     this.heldBytes += bytes;
     this.tagIndex.add(key, tags);
     this.window.push(slot);
@@ -202,10 +201,10 @@ class SlotMemoryTier implements MemoryTier {
     const slot = this.keyMap.get(key);
     if (slot === undefined) return false;
     const store = this.store;
-    if (expected !== undefined && !(store.values[slot] === expected.value && store.createdAt[slot] === expected.createdAt && store.staleUntil[slot] === expected.staleUntil)) {
+    if (expected !== undefined && !(store.value(slot) === expected.value && store.createdAt(slot) === expected.createdAt && store.staleUntil(slot) === expected.staleUntil)) {
       return false;
     }
-    const live = store.staleUntil[slot]! > this.clock.now();
+    const live = store.staleUntil(slot) > this.clock.now();
     this.remove(slot, undefined);
     return live;
   }
@@ -216,11 +215,11 @@ class SlotMemoryTier implements MemoryTier {
 
   purgeExpired(): number {
     const now = this.clock.now();
-    const { keys, staleUntil } = this.store;
+    const store = this.store;
     let purged = 0;
     // Removing only releases slots (never moves one), so a walk over the slot range sees every entry once.
-    for (let slot = 0; slot < this.store.highWater; slot++) {
-      if (keys[slot] !== undefined && staleUntil[slot]! <= now) {
+    for (let slot = 0; slot < store.highWater; slot++) {
+      if (store.isLive(slot) && store.staleUntil(slot) <= now) {
         this.remove(slot, 'expired');
         purged++;
       }
@@ -283,25 +282,15 @@ class SlotMemoryTier implements MemoryTier {
     this.heldBytes = 0;
   }
 
-  private write(slot: number, entry: CacheEntry, expiresAt: number, tags: readonly string[], bytes: number): void {
-    const store = this.store;
-    store.values[slot] = entry.value;
-    store.tags[slot] = tags;
-    store.createdAt[slot] = entry.createdAt;
-    store.expiresAt[slot] = expiresAt;
-    store.staleUntil[slot] = entry.staleUntil;
-    store.bytes[slot] = bytes;
-  }
-
   /** A fresh `CacheEntry` for the slot (two literals, so V8 sees at most two shapes). */
   private entryAt(slot: number): CacheEntry {
     const store = this.store;
-    const priority = PRIORITY_NAME[store.meta[slot]! >> PRIORITY_SHIFT];
-    const value = store.values[slot];
-    const createdAt = store.createdAt[slot]!;
-    const expiresAt = store.expiresAt[slot]!;
-    const staleUntil = store.staleUntil[slot]!;
-    const tags = store.tags[slot]!;
+    const priority = PRIORITY_NAME[store.meta(slot) >> PRIORITY_SHIFT];
+    const value = store.value(slot);
+    const createdAt = store.createdAt(slot);
+    const expiresAt = store.expiresAt(slot);
+    const staleUntil = store.staleUntil(slot);
+    const tags = store.tags(slot);
     if (priority === undefined) return { value, createdAt, expiresAt, staleUntil, tags };
     return { value, createdAt, expiresAt, staleUntil, tags, priority };
   }
@@ -318,10 +307,10 @@ class SlotMemoryTier implements MemoryTier {
 
   private remove(slot: number, reason: EvictionReason | undefined): void {
     const store = this.store;
-    const key = store.keys[slot]!;
-    const bytes = store.bytes[slot]!;
+    const key = store.key(slot);
+    const bytes = store.bytes(slot);
     this.keyMap.delete(key);
-    const segment = store.meta[slot]! & SEGMENT_MASK;
+    const segment = store.meta(slot) & SEGMENT_MASK;
     if (segment === WINDOW) {
       this.window.unlink(slot);
       this.windowBytes -= bytes;
@@ -331,29 +320,30 @@ class SlotMemoryTier implements MemoryTier {
       this.protectedSegment.unlink(slot);
     }
     this.heldBytes -= bytes;
-    this.tagIndex.remove(key, store.tags[slot]!);
+    this.tagIndex.remove(key, store.tags(slot));
     const evicted = reason !== undefined && this.onEvict !== undefined ? this.entryAt(slot) : undefined;
     store.release(slot);
     if (reason !== undefined) this.notify(key, evicted, reason);
   }
 
   private setSegment(slot: number, segment: number): void {
-    this.store.meta[slot] = (this.store.meta[slot]! & ~SEGMENT_MASK) | segment;
+    this.store.setMeta(slot, (this.store.meta(slot) & ~SEGMENT_MASK) | segment);
   }
 
   private weight(slot: number): number {
-    return PRIORITY_WEIGHT[this.store.meta[slot]! >> PRIORITY_SHIFT]!;
+    return PRIORITY_WEIGHT[this.store.meta(slot) >> PRIORITY_SHIFT]!;
   }
 
   /** The main segment's eviction candidate; a 'high' entry is rotated to the back once before it can go. */
   private pickVictim(): number {
-    const meta = this.store.meta;
+    const store = this.store;
     for (let attempt = 0; attempt < MAX_SECOND_CHANCES; attempt++) {
       const segment = this.probation.size > 0 ? this.probation : this.protectedSegment;
       const slot = segment.oldest;
       if (slot === NONE) break;
-      if (meta[slot]! >> PRIORITY_SHIFT !== PRIORITY_CODE.high || (meta[slot]! & SECOND_CHANCE) !== 0) return slot;
-      meta[slot] = meta[slot]! | SECOND_CHANCE;
+      const meta = store.meta(slot);
+      if (meta >> PRIORITY_SHIFT !== PRIORITY_CODE.high || (meta & SECOND_CHANCE) !== 0) return slot;
+      store.setMeta(slot, meta | SECOND_CHANCE);
       segment.moveToNewest(slot);
     }
     if (this.probation.oldest !== NONE) return this.probation.oldest;
@@ -367,7 +357,7 @@ class SlotMemoryTier implements MemoryTier {
       const candidate = this.window.oldest;
       if (candidate === NONE) return;
       this.window.unlink(candidate);
-      this.windowBytes -= this.store.bytes[candidate]!;
+      this.windowBytes -= this.store.bytes(candidate);
       this.setSegment(candidate, DETACHED);
       this.admitToMain(candidate);
     }
@@ -380,10 +370,9 @@ class SlotMemoryTier implements MemoryTier {
     if (mainFull && this.sketch !== undefined) {
       const victim = this.pickVictim();
       if (victim !== NONE && victim !== slot) {
-        const hashes = this.store.hashes!;
         // Ties admit the newcomer: a recency-heavy trace then behaves like LRU among equally cold keys
         // (measured in bench/cache-tiers.bench.ts), while a hot victim (higher count) still beats a one-hit scan key.
-        const admit = this.sketch.frequency(hashes[slot]!) * this.weight(slot) >= this.sketch.frequency(hashes[victim]!) * this.weight(victim);
+        const admit = this.sketch.frequency(this.store.hash(slot)) * this.weight(slot) >= this.sketch.frequency(this.store.hash(victim)) * this.weight(victim);
         if (!admit) {
           this.remove(slot, 'admission');
           return;
@@ -404,7 +393,7 @@ class SlotMemoryTier implements MemoryTier {
   }
 
   private touch(slot: number): void {
-    const segment = this.store.meta[slot]! & SEGMENT_MASK;
+    const segment = this.store.meta(slot) & SEGMENT_MASK;
     if (segment === WINDOW) {
       this.window.moveToNewest(slot);
     } else if (segment === PROBATION && this.sketch === undefined) {
@@ -421,9 +410,10 @@ class SlotMemoryTier implements MemoryTier {
         this.setSegment(demoted, PROBATION);
         this.probation.push(demoted);
       }
-    } else {
+    } else if (segment === PROTECTED) {
       this.protectedSegment.moveToNewest(slot);
     }
+    // DETACHED: between the window and the main segment (an `onEvict` observer reading it); nothing to move.
   }
 }
 

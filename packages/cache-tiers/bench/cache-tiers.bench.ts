@@ -58,28 +58,44 @@ async function rowL1Hit(): Promise<void> {
     quickLru.set(key, { id: 1 });
     tier.setSync(key, { value: { id: 1 }, createdAt: Date.now(), expiresAt: Infinity, staleUntil: Infinity, tags: [] });
   }
-  const bench = new Bench({ time: quick ? 300 : 1500, warmupTime: 300 });
   let index = 0;
   const next = () => keys[index++ & 63] as string;
-  bench.add('lru-cache get (awaited)', async () => {
-    for (let count = 0; count < BATCH; count++) await lru.get(next());
-  });
-  bench.add('quick-lru get (sync)', () => {
-    for (let count = 0; count < BATCH; count++) quickLru.get(next());
-  });
-  bench.add('ours L1 tier getSync', () => {
-    for (let count = 0; count < BATCH; count++) tier.getSync(next());
-  });
+  const tasks = new Map<string, () => unknown>([
+    ['lru-cache get (awaited)', async () => {
+      for (let count = 0; count < BATCH; count++) await lru.get(next());
+    }],
+    ['quick-lru get (sync)', () => {
+      for (let count = 0; count < BATCH; count++) quickLru.get(next());
+    }],
+    ['ours L1 tier getSync', () => {
+      for (let count = 0; count < BATCH; count++) tier.getSync(next());
+    }],
+  ]);
   for (const contestant of contestants) {
-    bench.add(contestant.name, async () => {
+    tasks.set(contestant.name, async () => {
       for (let count = 0; count < BATCH; count++) await contestant.getOrSet(next(), loader);
     });
   }
-  await bench.run();
+  // Several rounds, ours and the baseline run back to back in alternating order, medians over rounds: one
+  // busy moment of the shared machine then moves one round's figure, not the row.
+  const rounds = quick ? 1 : 3;
+  const figures = new Map<string, { median: number[]; p99: number[] }>();
+  for (let pass = 0; pass < rounds; pass++) {
+    const bench = new Bench({ time: quick ? 300 : 1000, warmupTime: 300 });
+    const pair = pass % 2 === 0 ? ['lru-cache get (awaited)', 'ours'] : ['ours', 'lru-cache get (awaited)'];
+    for (const name of [...pair, ...[...tasks.keys()].filter((name) => !pair.includes(name))]) bench.add(name, tasks.get(name)!);
+    await bench.run();
+    for (const task of bench.tasks) {
+      const latency = (task.result as { latency?: { p50?: number; p99?: number } } | undefined)?.latency;
+      const figure = figures.get(task.name) ?? { median: [], p99: [] };
+      figure.median.push(((latency?.p50 ?? Number.NaN) * 1e6) / BATCH);
+      figure.p99.push(((latency?.p99 ?? Number.NaN) * 1e6) / BATCH);
+      figures.set(task.name, figure);
+    }
+  }
   const perOp = (name: string) => {
-    const task = bench.tasks.find((candidate) => candidate.name === name);
-    const latency = (task?.result as { latency?: { p50?: number; p99?: number } } | undefined)?.latency;
-    return { median: ((latency?.p50 ?? Number.NaN) * 1e6) / BATCH, p99: ((latency?.p99 ?? Number.NaN) * 1e6) / BATCH };
+    const figure = figures.get(name) ?? { median: [Number.NaN], p99: [Number.NaN] };
+    return { median: percentile([...figure.median].sort((a, b) => a - b), 0.5), p99: percentile([...figure.p99].sort((a, b) => a - b), 0.5) };
   };
   const baseline = perOp('lru-cache get (awaited)');
   const ours = perOp('ours');
@@ -102,7 +118,7 @@ async function rowL1Hit(): Promise<void> {
     ratio: round(ratio),
     target: '<= 3x awaited lru-cache get',
     met: ratio <= 3,
-    note: `median and p99 of ${BATCH}-call batches (tinybench), per call`,
+    note: `median and p99 of ${BATCH}-call batches (tinybench), per call; median of ${rounds} rounds, ours and the baseline back to back`,
   });
   for (const contestant of contestants) await contestant.close();
   await tier.close();

@@ -104,7 +104,7 @@ describe('L1 slot layout', () => {
     );
   });
 
-  it('returns copies: neither the written entry nor a read one is shared with what the tier holds', () => {
+  it('reads are built from what was written, not the written object, and follow every later write of the slot', () => {
     const tier = createMemoryTier({ clock: createFakeClock(START) });
     const written = entry({ n: 1 }, { tags: ['t'], priority: 'high' });
     tier.setSync('k', written);
@@ -113,11 +113,16 @@ describe('L1 slot layout', () => {
     expect(read).toEqual({ ...written, expiresAt: START + 60_000 });
     expect(read).not.toBe(written);
     expect(read.value).toBe(written.value);
-    read.staleUntil = 0;
-    expect(tier.getSync('k')?.staleUntil).toBe(START + 120_000);
+    // A hot slot's entry is reused between reads of the same write, and replaced as soon as the slot changes.
+    expect(tier.getSync('k')).toBe(read);
+    tier.setSync('k', entry('second'));
+    expect(tier.getSync('k')).toMatchObject({ value: 'second', tags: [] });
+    tier.deleteSync('k');
+    tier.setSync('other', entry('third'));
+    expect(tier.getSync('k')).toBeUndefined();
+    expect(tier.getSync('other')?.value).toBe('third');
     // Entries without tags share one frozen empty list.
-    tier.setSync('plain', entry(1));
-    expect(Object.isFrozen(tier.getSync('plain')?.tags)).toBe(true);
+    expect(Object.isFrozen(tier.getSync('other')?.tags)).toBe(true);
   });
 
   it('keeps no reference to the CacheEntry object it was given (only its value)', async () => {

@@ -1,5 +1,5 @@
 /**
- * Rows "L1 heap per entry" and "L1 random hit", one measurement per process (run with --expose-gc):
+ * Rows "L1 memory per entry" and "L1 uniformly random hit", one measurement per process (run with --expose-gc):
  * `<contestant> <entries> [quick]` fills caches of `entries` small entries each (key `key:<n>`, value
  * `{ id: 'k:<n>' }`, 1 h TTL) and reports the memory they retain per entry, then times uniformly random hits on
  * the first one. Small sizes fill several caches (at least 100,000 entries in all) so the reading stands above

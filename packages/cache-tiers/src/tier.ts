@@ -93,7 +93,12 @@ export interface SyncCacheTier extends CacheTier {
    */
   getSync(key: string, now?: number): CacheEntry | undefined;
   setSync(key: string, entry: CacheEntry): void;
-  deleteSync(key: string): boolean;
+  /**
+   * With `expected`, deletes only when the entry held is the one written from `expected` (a tier may return a
+   * copy from `getSync`, so callers cannot compare by identity); a tier may ignore `expected` and delete anyway
+   * (for a cache, dropping an entry is always safe).
+   */
+  deleteSync(key: string, expected?: CacheEntry): boolean;
   readonly size: number;
   /** Bytes held, as estimated once per entry at set time. */
   readonly memoryBytes: number;

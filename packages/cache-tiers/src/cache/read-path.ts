@@ -195,7 +195,7 @@ export function createReadPath(options: ReadPathOptions): ReadPath {
       break;
     }
     // A shared tier knows of an invalidation this process has not heard of yet: drop the copy L1 just took.
-    if (!stored && l1 && l1.getSync(key) === entry) l1.deleteSync(key);
+    if (!stored && l1) l1.deleteSync(key, entry);
     if (stored) events.set(key);
     return stored;
   }

@@ -33,6 +33,12 @@ describe('row 6: cross-origin requests in development (no token)', () => {
     expect((await request(`${server.url}${PREFIX}/monitoring/start`, { method: 'POST' })).status).toBe(200);
   });
 
+  it('development mounts the demo routes, and the mutating routes and the WebSocket without a token', async () => {
+    expect((await request(`${server.url}/api/demo/slow?ms=1`)).status).toBe(200);
+    expect((await request(`${server.url}${PREFIX}/cache/invalidate`, { method: 'POST', body: { tag: 'none' } })).status).toBe(200);
+    expect((await tryLive(server.url, { listenMs: 300 })).opened).toBe(true);
+  });
+
   it('the WebSocket refuses another origin (cross-site WebSocket hijacking)', async () => {
     expect(await tryLive(server.url, { headers: { origin: EVIL } })).toMatchObject({ opened: false, status: 403, frames: [] });
     expect((await tryLive(server.url, { headers: { origin: server.url }, listenMs: 300 })).opened).toBe(true);

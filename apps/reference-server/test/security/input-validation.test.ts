@@ -102,7 +102,7 @@ describe.each(PRODUCTION_MODES)('bad input ($name)', (mode) => {
     expect(emptyPost.body).toEqual({ error: { code: 'E_VALIDATION', message: expect.stringContaining('body must be object') } });
   });
 
-  it('checks that already held: bad JSON, unknown fields, wrong types, too large, wrong media type, SQL in q', async () => {
+  it('bad JSON is E_VALIDATION (row 9), and the checks that already held: unknown fields, wrong types, too large, wrong media type, SQL in q', async () => {
     expect((await post('{"title":')).body).toEqual({ error: { code: 'E_VALIDATION', message: expect.stringContaining('not valid JSON') } });
     expect((await post({ ...WORKSHOP, startsAt: '2027-03-01T10:00:00Z', admin: true })).status).toBe(400);
     expect((await post({ ...WORKSHOP, startsAt: '2027-03-01T10:00:00Z', capacity: '10' })).status).toBe(400);

@@ -57,6 +57,20 @@ describe.each(PRODUCTION_MODES)('row 3: slow clients ($name)', (mode) => {
   });
 });
 
+describe('row 3: a connection that goes quiet', () => {
+  it('is closed after CONNECTION_TIMEOUT_MS of no traffic, long before REQUEST_TIMEOUT_MS', async () => {
+    const server = await startProduction({ token: undefined }, { CONNECTION_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '30000' });
+    try {
+      const answer = await rawExchange(server.port, SLOW_BODY, 6000);
+      expect(answer.closedAfterMs).toBeDefined();
+      expect(answer.closedAfterMs!).toBeLessThan(1000 + 800);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});
+
 describe('row 3: shutdown with a stuck socket', () => {
   it('SIGTERM cuts the stuck request after SHUTDOWN_TIMEOUT_MS, still closes cache, history and database, exits 0', async () => {
     // Default request timeout (30 s): only the shutdown can free this socket.

@@ -53,7 +53,10 @@ describe.each(PRODUCTION_MODES)('row 3: slow clients ($name)', (mode) => {
     expect(response.status).toBe(200);
     const answers = await Promise.all(slow);
     expect(answers.filter((answer) => answer.closedAfterMs === undefined)).toHaveLength(0);
-    expect(Math.max(...answers.map((answer) => answer.closedAfterMs!))).toBeLessThan(4000);
+    const slowest = Math.max(...answers.map((answer) => answer.closedAfterMs!));
+    console.info(`[row 3] 200 slow bodies: the last one closed after ${slowest} ms`);
+    expect(slowest).toBeLessThan(3000);
+    expect(answers.filter((answer) => answer.status === 408)).toHaveLength(200);
   });
 });
 

@@ -5,6 +5,9 @@ import { openPostgresDatabase, openSqliteDatabase, type SqlDatabase } from './db
 import { seedIfEmpty } from './db/seed.js';
 import { createWorkshopRepository, migrateWorkshops } from './db/workshop-repository.js';
 import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { installGracefulClose } from './graceful-close.js';
+import { installJsonBodyParser } from './json-body.js';
 import { createSqlHistoryStore } from './history/sql-history-store.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { workshopRoutes } from './routes/workshop-routes.js';
@@ -14,7 +17,10 @@ export interface ReferenceServer {
   app: FastifyInstance;
   performance: PerformanceServices;
   db: SqlDatabase;
-  /** Drains requests, then closes the cache tiers, flushes history and closes the database (in that order). */
+  /**
+   * Drains (503 for `SHUTDOWN_DRAIN_DELAY_MS`, then in-flight requests for up to `SHUTDOWN_TIMEOUT_MS`, then
+   * cuts what is left), then closes the cache tiers, flushes history and closes the database (in that order).
+   */
   close(): Promise<void>;
 }
 
@@ -25,6 +31,18 @@ export interface ReferenceServer {
 export async function createReferenceServer(config: ServerConfig, env: Record<string, string | undefined> = process.env): Promise<ReferenceServer> {
   const app = Fastify({
     logger: { level: config.logLevel },
+    // A client that sends its headers or body slowly (or stops) is answered 408 and disconnected: Node checks
+    // these timeouts every `connectionsCheckingInterval`, 30 s by default, too coarse for short timeouts.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 2))),
+    },
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    clientErrorHandler,
+    frameworkErrors,
     // Request timing is the monitor's job; per-request log lines only at debug level.
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     bodyLimit: config.bodyLimit,
@@ -46,17 +64,8 @@ export async function createReferenceServer(config: ServerConfig, env: Record<st
   const seeded = config.seedDemoData ? await seedIfEmpty(createWorkshopRepository(db)) : 0;
   if (seeded > 0) app.log.info({ seeded }, 'seeded demo workshops');
 
-  // Drain: once close() starts, responses of requests still in flight say `Connection: close`, so keep-alive
-  // clients let go of their sockets and the server can finish closing instead of waiting for idle timeouts.
-  let draining = false;
-  app.addHook('preClose', (done) => {
-    draining = true;
-    done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  const graceful = installGracefulClose(app, { drainDelayMs: config.shutdownDrainDelayMs, timeoutMs: config.shutdownTimeoutMs });
+  installJsonBodyParser(app);
 
   await performance.register(app);
   installErrorHandling(app);
@@ -65,6 +74,8 @@ export async function createReferenceServer(config: ServerConfig, env: Record<st
     cache: performance.cache,
     routeConfig: performance.routeConfig,
     onLoad: performance.onLoad,
+    writeGuard: performance.writeGuard,
+    negativeCacheMax: config.negativeCacheMax,
   });
   if (config.demoRoutes) await app.register(demoRoutes);
   performance.addWarming(repository);
@@ -76,7 +87,8 @@ export async function createReferenceServer(config: ServerConfig, env: Record<st
     db,
     close() {
       closing ??= (async () => {
-        await app.close();
+        // The cache, the history and the database are closed even when the drain had to cut connections.
+        await graceful.close().catch((error: unknown) => app.log.error({ err: error }, 'closing the HTTP server failed'));
         await performance.close();
         await history.close();
         await db.close();

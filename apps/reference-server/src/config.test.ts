@@ -28,6 +28,19 @@ describe('readServerConfig', () => {
     expect(redisUrlFromEnv({})).toBeUndefined();
   });
 
+  it('reads the hardening settings: timeouts, drain, dashboard exposure, L3 bounds, negative cache', () => {
+    const defaults = readServerConfig({});
+    expect(defaults).toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, connectionTimeoutMs: 60_000, keepAliveTimeoutMs: 72_000, shutdownDrainDelayMs: 1000 });
+    expect(defaults).toMatchObject({ dashboardPublicReads: true, dashboardShowQueryValues: false, dashboardAllowedOrigins: [], negativeCacheMax: 1000 });
+    expect(defaults).toMatchObject({ l3MaxBytes: 64 * 1024 ** 2, l3WalMaxBytes: 4 * 1024 ** 2, l3MaintenanceMs: 30_000 });
+    const set = readServerConfig({ CACHE_L3_MAX_BYTES: '2mb', CACHE_L3_WAL_MAX_BYTES: '262144', DASHBOARD_ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080' });
+    expect(set).toMatchObject({ l3MaxBytes: 2 * 1024 ** 2, l3WalMaxBytes: 262_144, dashboardAllowedOrigins: ['https://a.example', 'http://b.example:8080'] });
+  });
+
+  it('refuses a headers timeout longer than the request timeout (Node would throw at start)', () => {
+    expect(() => readServerConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' })).toThrow(/HEADERS_TIMEOUT_MS .* must not exceed REQUEST_TIMEOUT_MS/);
+  });
+
   it('turns off demo routes in production', () => {
     expect(readServerConfig({ NODE_ENV: 'production' }).demoRoutes).toBe(false);
   });
@@ -42,6 +55,13 @@ describe('readServerConfig', () => {
     ['PERFORMANCE_MONITORING_INTERVAL', 'soon'],
     ['CACHE_L1_MAX_SIZE', '-1'],
     ['REDIS_URL', 'http://x'],
+    ['REQUEST_TIMEOUT_MS', '50'],
+    ['SHUTDOWN_DRAIN_DELAY_MS', '-1'],
+    ['DASHBOARD_PUBLIC_READS', 'sometimes'],
+    ['DASHBOARD_ALLOWED_ORIGINS', 'evil.example'],
+    ['CACHE_L3_MAX_BYTES', '10kb'],
+    ['CACHE_L3_WAL_MAX_BYTES', 'lots'],
+    ['NEGATIVE_CACHE_MAX', '1.5'],
   ])('rejects %s=%s with a config error naming the variable', (name, value) => {
     let error: unknown;
     try {

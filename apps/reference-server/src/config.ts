@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfigFromEnv, type WaiConfig } from '@wai/metrics-core';
+import { boolean, bytes, integer, origins, type Env } from './config-values.js';
 
 /**
  * The app's own settings, read from environment variables. The monitoring, cache and Redis variables of the
@@ -54,26 +55,36 @@ export interface ServerConfig {
   cacheCommandTimeoutMs: number;
   /** `BODY_LIMIT` — largest accepted request body in bytes (larger → 413). @default 65536 */
   bodyLimit: number;
-}
-
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`[wai:reference-server] ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`[wai:reference-server] ${name} must be true or false, got "${env[name]}"`);
+  /** `REQUEST_TIMEOUT_MS` — longest a client may take to send a whole request, headers and body (then 408). @default 30000 */
+  requestTimeoutMs: number;
+  /** `HEADERS_TIMEOUT_MS` — longest a client may take to send the request headers (then 408). @default 10000 */
+  headersTimeoutMs: number;
+  /** `CONNECTION_TIMEOUT_MS` — a socket with no traffic for this long is closed (Fastify's `connectionTimeout`). @default 60000 */
+  connectionTimeoutMs: number;
+  /**
+   * `KEEP_ALIVE_TIMEOUT_MS` — an idle keep-alive connection is closed after this long (longer than a load
+   * balancer's own idle timeout, commonly 60 s, so the balancer closes first). @default 72000
+   */
+  keepAliveTimeoutMs: number;
+  /**
+   * `SHUTDOWN_DRAIN_DELAY_MS` — after SIGTERM the listener stays open this long and every request (health
+   * included) gets 503, so load balancers take the instance out before connections are refused. @default 1000
+   */
+  shutdownDrainDelayMs: number;
+  /** `DASHBOARD_PUBLIC_READS` — serve the dashboard's read routes without the token. @default true */
+  dashboardPublicReads: boolean;
+  /** `DASHBOARD_SHOW_QUERY_VALUES` — show query values in cache keys on the dashboard (else keyed hashes). @default false */
+  dashboardShowQueryValues: boolean;
+  /** `DASHBOARD_ALLOWED_ORIGINS` — other browser origins allowed to call mutating dashboard routes. @default none */
+  dashboardAllowedOrigins: string[];
+  /** `CACHE_L3_MAX_BYTES` — most bytes of the SQLite L3 file (`max_page_count`). @default 64 MiB */
+  l3MaxBytes: number;
+  /** `CACHE_L3_WAL_MAX_BYTES` — the WAL is checkpointed and truncated back to this size. @default 4 MiB */
+  l3WalMaxBytes: number;
+  /** `CACHE_L3_MAINTENANCE_MS` — interval of the L3 file's checkpoint, purge and incremental vacuum. @default 30000 */
+  l3MaintenanceMs: number;
+  /** `NEGATIVE_CACHE_MAX` — most missing workshop ids kept as cached "not found" per instance. @default 1000 */
+  negativeCacheMax: number;
 }
 
 /** `REDIS_URL` wins; otherwise `REDIS_HOST` (+ port, password, db) builds one; otherwise no Redis. */
@@ -113,7 +124,7 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
   }
   // Validates the guide's variables first, so a bad PERFORMANCE_* / CACHE_* / REDIS_* value fails fast by name.
   const wai = loadConfigFromEnv(env);
-  return {
+  const config: ServerConfig = {
     wai,
     port: integer(env, 'PORT', 3001, 0, 65_535),
     host: env.HOST || '0.0.0.0',
@@ -135,5 +146,22 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     cacheCommandTimeoutMs: integer(env, 'CACHE_COMMAND_TIMEOUT_MS', 30, 5, 60_000),
     bodyLimit: integer(env, 'BODY_LIMIT', 65_536, 1024, 10 * 1024 * 1024),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    connectionTimeoutMs: integer(env, 'CONNECTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    shutdownDrainDelayMs: integer(env, 'SHUTDOWN_DRAIN_DELAY_MS', 1000, 0, 600_000),
+    dashboardPublicReads: boolean(env, 'DASHBOARD_PUBLIC_READS', true),
+    dashboardShowQueryValues: boolean(env, 'DASHBOARD_SHOW_QUERY_VALUES', false),
+    dashboardAllowedOrigins: origins(env, 'DASHBOARD_ALLOWED_ORIGINS'),
+    l3MaxBytes: bytes(env, 'CACHE_L3_MAX_BYTES', 64 * 1024 ** 2, 1024 ** 2, 1024 ** 4),
+    l3WalMaxBytes: bytes(env, 'CACHE_L3_WAL_MAX_BYTES', 4 * 1024 ** 2, 64 * 1024, 1024 ** 3),
+    l3MaintenanceMs: integer(env, 'CACHE_L3_MAINTENANCE_MS', 30_000, 100, 86_400_000),
+    negativeCacheMax: integer(env, 'NEGATIVE_CACHE_MAX', 1000, 0, 10_000_000),
   };
+  // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(`[wai:reference-server] HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  }
+  return config;
 }

@@ -16,16 +16,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down: draining requests, closing cache tiers, flushing history');
-    // A drain that hangs (a stuck client, a dead backend) must not keep the process from exiting.
+    // close() cuts stuck connections after the drain delay + SHUTDOWN_TIMEOUT_MS and then closes the cache, the
+    // history and the database (each bounded by its own timeouts). This is the last resort if one of those hangs.
+    const lastResortMs = config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 10_000;
     const force = setTimeout(() => {
-      server.app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
+      server.app.log.error({ timeoutMs: lastResortMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, lastResortMs);
     force.unref();
     server
       .close()
       .then(() => {
         clearTimeout(force);
+        server.app.log.info('shutdown complete: cache tiers, history and database closed');
         process.exitCode = 0;
         // Everything we opened is closed, so the process normally exits by itself here; if a library left a
         // handle open, do not wait on it forever.

@@ -1,14 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { createAnomalyAnalyzer } from '@wai/anomaly';
 import { cacheAnalytics, createCache, createQueryCache, predictivePreloading, redisRateLimitStore, type Cache } from '@wai/cache-tiers';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { dashboardApi } from '@wai/dashboard-api';
-import { clientAddressKey, createPerformanceMonitor, type CacheAdmin, type HistoryStore, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
+import { clientAddressKey, createPerformanceMonitor, createRateLimiter, type CacheAdmin, type HistoryStore, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
 import { waiPerformance } from '@wai/middleware-fastify';
 import type { ServerConfig } from './config.js';
+import { openL3SqliteFile } from './l3-sqlite-file.js';
 import type { SqlDatabase } from './db/sql-database.js';
 import type { SqlReader, WorkshopRepository } from './db/workshop-repository.js';
 import { WORKSHOPS_TAG, workshopKey, workshopTag, type WorkshopRouteName } from './routes/workshop-routes.js';
@@ -18,8 +16,10 @@ export interface PerformanceServices {
   cache: Cache;
   /** Reads through the query cache (keyed by normalised SQL + params, tagged by table). */
   read: SqlReader;
-  /** Per-route `config`: tagged response caching on reads, the write limit on writes. */
+  /** Per-route `config`: tagged response caching on reads; writes are left to `writeGuard`. */
   routeConfig: (route: WorkshopRouteName) => Record<string, unknown>;
+  /** `onRequest` of the write routes: `RATE_LIMIT_WRITE_MAX` writes per client per window across all of them. */
+  writeGuard: onRequestHookHandler;
   /** Counts data-loader calls (a miss that reached the database), exported as `wai_custom_workshop_loads_total`. */
   onLoad: (key: string) => void;
   /** Registers the Fastify plugin (timing, caching, rate limits) and the dashboard on the app. */
@@ -53,20 +53,18 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
   monitor.use(createAnomalyAnalyzer({ trendWindowMs: monitoring.trendAnalysisWindow }));
 
   const redis = config.redisUrl;
-  // The SQLite L3 file is opened here so it can use synchronous=NORMAL: in WAL mode that syncs at checkpoints
-  // instead of on every commit (measured here: ~5.5 ms → ~0.1 ms per write, on the event loop). A cache may
-  // lose its last writes on a power cut; it may not stall every request.
-  let l3Database: Database.Database | undefined;
-  if (config.l3.driver === 'sqlite') {
-    mkdirSync(dirname(config.l3.path), { recursive: true });
-    l3Database = new Database(config.l3.path);
-    l3Database.pragma('journal_mode = WAL');
-    l3Database.pragma('synchronous = NORMAL');
-    // SQLite waits for a lock synchronously, blocking the event loop: instances sharing the file may wait no
-    // longer than a cache call may take. A write that gives up fails like any slow tier call (a fill is not
-    // stored, an invalidation is queued and replayed).
-    l3Database.pragma(`busy_timeout = ${config.cacheCommandTimeoutMs}`);
-  }
+  // The SQLite L3 file is opened here, with its bounds on disk (size cap, WAL limit, incremental vacuum).
+  const l3File =
+    config.l3.driver === 'sqlite'
+      ? openL3SqliteFile({
+          path: config.l3.path,
+          maxBytes: config.l3MaxBytes,
+          walMaxBytes: config.l3WalMaxBytes,
+          maintenanceMs: config.l3MaintenanceMs,
+          busyTimeoutMs: config.cacheCommandTimeoutMs,
+          logger,
+        })
+      : undefined;
   const cache = createCache({
     namespace: config.namespace,
     l1: { maxSize: cacheSettings.l1.maxSize, maxMemory: cacheSettings.l1.maxMemory, hotKeyThreshold: cacheSettings.l1.hotKeyThreshold },
@@ -75,7 +73,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
       config.l3.driver === 'off'
         ? false
         : config.l3.driver === 'sqlite'
-          ? { driver: 'sqlite', database: l3Database!, namespace: config.namespace }
+          ? { driver: 'sqlite', database: l3File!.database, namespace: config.namespace, purgeInterval: config.l3MaintenanceMs }
           : { driver: 'postgres', connectionString: config.l3.connectionString, namespace: config.namespace },
     defaultTTL: cacheSettings.l2.defaultTTL,
     commandTimeout: config.cacheCommandTimeoutMs,
@@ -138,15 +136,36 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
   rateLimitClient?.on('error', (error) => logger.debug({ err: error }, 'rate-limit Redis connection error'));
   const rateLimitStore = rateLimitClient ? redisRateLimitStore(rateLimitClient, { prefix: `{${config.namespace}}:rl:` }) : undefined;
 
+  // One write allowance per client across POST, PUT and DELETE: the plugin's per-route limits would count
+  // each route apart (three routes, three times the allowance). Shares the Redis counters when there are any.
+  const writeLimiter = createRateLimiter({
+    max: config.rateLimitWriteMax,
+    windowMs: config.rateLimitWindowMs,
+    adaptive: true,
+    monitor,
+    exempt: [],
+    keyPrefix: 'rlw:',
+    logger,
+    ...(rateLimitStore ? { store: rateLimitStore } : {}),
+  });
+  const writeGuard: onRequestHookHandler = async (request, reply) => {
+    const outcome = await writeLimiter.check({ key: clientAddressKey(request.ip), path: request.url, route: 'workshop writes' });
+    reply.raw.once('close', outcome.release);
+    void reply.headers(outcome.headers);
+    if (!outcome.allowed) return reply.code(outcome.statusCode ?? 429).send(outcome.body);
+  };
+
   let loads = 0;
 
   return {
     monitor,
     cache,
     read,
+    writeGuard,
     routeConfig: (route) =>
       route === 'create' || route === 'update' || route === 'delete'
-        ? { rateLimit: { max: config.rateLimitWriteMax } }
+        ? // Counted by `writeGuard` instead (one allowance across the write routes).
+          { rateLimit: false }
         : // Every cached read carries the collection tag: any write drops them all (reads are cheap to redo,
           // a stale list after a write is not).
           { cache: { ttl: config.responseCacheTTL, tags: [WORKSHOPS_TAG] } },
@@ -159,7 +178,9 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
         monitor,
         // Responses live in the tiered cache too: tags and the bus invalidate them on every instance.
         cacheStore: cache,
-        cache: { ttl: config.responseCacheTTL },
+        // 404s are not stored: every distinct missing URL would be an entry (the data cache keeps a bounded
+        // number of missing ids instead, see NEGATIVE_CACHE_MAX).
+        cache: { ttl: config.responseCacheTTL, statuses: [200, 203, 204, 300, 301] },
         rateLimit: {
           max: config.rateLimitMax,
           windowMs: config.rateLimitWindowMs,
@@ -172,7 +193,15 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
         serverTiming: true,
         profiling: true,
       });
-      await app.register(dashboardApi, { monitor, cache: cacheAdmin, ...(config.dashboardToken ? { token: config.dashboardToken } : {}), environment: config.environment });
+      await app.register(dashboardApi, {
+        monitor,
+        cache: cacheAdmin,
+        ...(config.dashboardToken ? { token: config.dashboardToken } : {}),
+        environment: config.environment,
+        publicReads: config.dashboardPublicReads,
+        showQueryValues: config.dashboardShowQueryValues,
+        allowedOrigins: config.dashboardAllowedOrigins,
+      });
       if (config.wai.monitoring.enabled) monitor.start();
     },
     addWarming(repository) {
@@ -196,7 +225,8 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
       // One last sample so the history store has the final figures before the process goes.
       await monitor.sample().catch(() => undefined);
       await cache.close();
-      l3Database?.close();
+      l3File?.close();
+      await writeLimiter.close();
       await monitor.close();
       await rateLimitStore?.close();
       rateLimitClient?.disconnect();

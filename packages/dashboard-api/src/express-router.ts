@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { ValidationError } from '@wai/metrics-core';
+import { NotFoundError, ValidationError } from '@wai/metrics-core';
 import { createDashboardHandlers, type DashboardResponse, type DashboardRoute } from './handlers.js';
 import { createLiveAccess, selectLiveProtocol } from './live-access.js';
 import { createLiveHub, type LiveHub } from './live-hub.js';
@@ -120,7 +120,8 @@ export interface LiveUpdates {
 
 function refuseUpgrade(socket: Duplex, status: number, body: object): void {
   const payload = JSON.stringify(body);
-  const reason = status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : 'Bad Request';
+  const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+  const reason = reasons[status] ?? 'Bad Request';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   );
@@ -143,6 +144,7 @@ export function attachLiveUpdates(server: Server, options: DashboardApiOptions):
     const path = new URL(request.url ?? '/', 'http://dashboard.invalid').pathname;
     if (path !== livePath) return;
     try {
+      if (!resolved.live) throw new NotFoundError('[wai:dashboard-api] live updates are not mounted (NODE_ENV=production needs a token, or `live: false`)');
       allowLive(request.headers);
     } catch (error) {
       const result = handlers.errorResponse(error);

@@ -1,6 +1,7 @@
 import { NotFoundError, UnauthorizedError, ValidationError, WaiError, type HistoryQuery } from '@wai/metrics-core';
 import { bearerFromHeader, createTokenCheck, type RouteAccess } from './auth.js';
 import { buildDashboard, readCache } from './dashboard-body.js';
+import { createOriginCheck } from './origin-check.js';
 import { isCacheAdmin, type ResolvedOptions } from './options.js';
 import { createPageAssets } from './page-assets.js';
 import { createSnapshotSource, type Readings } from './snapshot-source.js';
@@ -68,6 +69,23 @@ function codeForStatus(status: number): string {
   return 'E_VALIDATION';
 }
 
+/** A read route whose JSON bodies pass through `redact` (query values in cache keys and evidence). */
+function redactedRoute(route: DashboardRoute, redact: ResolvedOptions['redact']): DashboardRoute {
+  const handle = route.handle;
+  const wrap = (response: DashboardResponse): DashboardResponse => {
+    const body = response.body;
+    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return response;
+    return { ...response, body: redact(body) };
+  };
+  return {
+    ...route,
+    handle: (request) => {
+      const result = handle(request);
+      return result instanceof Promise ? result.then(wrap) : wrap(result);
+    },
+  };
+}
+
 export interface HandlerSettings {
   /** Add a redirect from the page path without its trailing slash. @default true */
   redirectBarePagePath?: boolean;
@@ -80,8 +98,11 @@ export function createDashboardHandlers(
 ): DashboardHandlers {
   const { monitor, prefix } = options;
   const tokenMatches = createTokenCheck(options.token);
+  const sameOrigin = createOriginCheck(options.allowedOrigins);
 
   function authorize(access: RouteAccess, headers: Headers): void {
+    // Before the token: a development server without one must still refuse a cross-site form or fetch.
+    if (access === 'privileged') sameOrigin(headers);
     if (access === 'public' || options.token === undefined) return;
     if (access === 'read' && options.publicReads) return;
     if (!tokenMatches(bearerFromHeader(headers.authorization))) {
@@ -285,5 +306,5 @@ export function createDashboardHandlers(
 
   if (options.pagePath !== false) routes.push(...createPageAssets(options, options.pagePath, settings.redirectBarePagePath ?? true));
 
-  return { routes, authorize, errorResponse };
+  return { routes: routes.map((route) => (route.access === 'read' ? redactedRoute(route, options.redact) : route)), authorize, errorResponse };
 }

@@ -1,5 +1,6 @@
 import { UnauthorizedError, WaiError } from '@wai/metrics-core';
 import { bearerFromHeader, bearerFromProtocols, createTokenCheck, LIVE_PROTOCOL } from './auth.js';
+import { createOriginCheck } from './origin-check.js';
 import type { Headers } from './handlers.js';
 import type { LiveHub } from './live-hub.js';
 import type { ResolvedOptions } from './options.js';
@@ -10,7 +11,10 @@ import type { ResolvedOptions } from './options.js';
  */
 export function createLiveAccess(options: ResolvedOptions, hub: LiveHub): (headers: Headers) => void {
   const tokenMatches = createTokenCheck(options.token);
+  const sameOrigin = createOriginCheck(options.allowedOrigins);
   return (headers) => {
+    // A page on another site could otherwise read the frames (WebSockets are not bound by CORS).
+    sameOrigin(headers);
     if (options.token !== undefined) {
       const presented = bearerFromHeader(headers.authorization) ?? bearerFromProtocols(headers['sec-websocket-protocol']);
       if (!tokenMatches(presented)) {

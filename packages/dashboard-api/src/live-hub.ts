@@ -83,7 +83,7 @@ export function createLiveHub(options: ResolvedOptions, readings: () => Readings
   }
 
   function snapshotFrame(): object {
-    return buildLiveFrame(monitor, options.cache, options.liveEndpoints, readings());
+    return options.redact(buildLiveFrame(monitor, options.cache, options.liveEndpoints, readings()));
   }
 
   function publishSnapshot(): BroadcastResult {
@@ -125,8 +125,8 @@ export function createLiveHub(options: ResolvedOptions, readings: () => Readings
     heartbeatTimer = undefined;
   }
 
-  const onAlert = (alert: Alert) => broadcast({ type: 'alert', alert });
-  const onResolved = (alert: Alert) => broadcast({ type: 'alert:resolved', alert });
+  const onAlert = (alert: Alert) => broadcast(options.redact({ type: 'alert', alert }));
+  const onResolved = (alert: Alert) => broadcast(options.redact({ type: 'alert:resolved', alert }));
   monitor.on('alert', onAlert);
   monitor.on('alert:resolved', onResolved);
 

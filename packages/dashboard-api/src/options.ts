@@ -1,3 +1,4 @@
+import { createQueryRedactor, showAll } from './redact.js';
 import { ConfigError, silentLogger, type CacheAdmin, type CacheStatsSource, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
 
 /** Options shared by the Fastify plugin, the Express router and `attachLiveUpdates`. */
@@ -22,8 +23,22 @@ export interface DashboardApiOptions {
   metricsPath?: string | false;
   /** Path of the web page, or `false` for none. @default `${prefix}/` */
   pagePath?: string | false;
-  /** Live updates over WebSocket at `${prefix}/live`. @default true */
+  /**
+   * Live updates over WebSocket at `${prefix}/live`. They need the token like the mutating routes: in
+   * production without a token they are not mounted. @default true
+   */
   live?: boolean;
+  /**
+   * Show query-string values in the strings of read routes and live frames (cache keys such as
+   * `http:GET:/search?q=…`, evidence). By default each value is replaced by `~` and 8 hex digits of a keyed hash,
+   * so search terms and other user data never reach an unauthenticated reader. @default false
+   */
+  showQueryValues?: boolean;
+  /**
+   * Browser origins (`https://ops.example.com`) allowed to call the mutating routes and open the WebSocket,
+   * besides the server's own. Others get 403 `E_FORBIDDEN`. @default []
+   */
+  allowedOrigins?: string[];
   /** Milliseconds between live snapshot frames. @default 1000 */
   liveInterval?: number;
   /** Most live clients at once; further upgrades are refused with 503. @default 100 */
@@ -54,7 +69,12 @@ export interface ResolvedOptions {
   publicReads: boolean;
   metricsPath: string | false;
   pagePath: string | false;
+  /** False in production without a token: the WebSocket is not mounted. */
   live: boolean;
+  showQueryValues: boolean;
+  /** Applies `showQueryValues` to a response body or live frame (one key per mount, so tags agree). */
+  redact: <T>(value: T) => T;
+  allowedOrigins: string[];
   liveInterval: number;
   maxClients: number;
   maxBufferedBytes: number;
@@ -80,6 +100,14 @@ function normalisePath(name: string, value: string): string {
   return value;
 }
 
+function allowedOrigins(value: string[] | undefined): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((origin) => typeof origin !== 'string' || !/^https?:\/\/[^/\s]+\/?$/i.test(origin))) {
+    throw new ConfigError('[wai:dashboard-api] option `allowedOrigins` must be an array of origins such as "https://ops.example.com"');
+  }
+  return [...value];
+}
+
 /** Defaults resolved in one place; the caller's object is never mutated. */
 export function resolveOptions(options: DashboardApiOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object' || typeof options.monitor?.getCurrentMetrics !== 'function') {
@@ -94,7 +122,7 @@ export function resolveOptions(options: DashboardApiOptions): ResolvedOptions {
   if (!mutationsEnabled) {
     logger.warn(
       { prefix },
-      '[wai:dashboard-api] NODE_ENV=production and no token: cache, monitoring and profile routes are not mounted; set PERFORMANCE_DASHBOARD_TOKEN to enable them',
+      '[wai:dashboard-api] NODE_ENV=production and no token: cache, monitoring and profile routes and live updates are not mounted; set PERFORMANCE_DASHBOARD_TOKEN to enable them',
     );
   } else if (token === undefined) {
     logger.warn({ prefix }, '[wai:dashboard-api] no token set: mutating dashboard routes are open (development only)');
@@ -110,7 +138,10 @@ export function resolveOptions(options: DashboardApiOptions): ResolvedOptions {
     publicReads: options.publicReads ?? true,
     metricsPath: metricsPath === false ? false : normalisePath('metricsPath', metricsPath),
     pagePath: pagePath === false ? false : normalisePath('pagePath', pagePath),
-    live: options.live ?? true,
+    live: (options.live ?? true) && mutationsEnabled,
+    showQueryValues: options.showQueryValues ?? false,
+    redact: options.showQueryValues === true ? showAll : createQueryRedactor(),
+    allowedOrigins: allowedOrigins(options.allowedOrigins),
     liveInterval,
     maxClients: positive('maxClients', options.maxClients, 100),
     maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024),

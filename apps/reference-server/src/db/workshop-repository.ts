@@ -136,7 +136,9 @@ export function createWorkshopRepository(db: SqlDatabase, read: SqlReader = (sql
     },
 
     async get(id) {
-      const rows = await read(`select ${COLUMNS} from ${TABLE} where id = ?`, [id], tables);
+      // Not through the query cache: the route's data cache (`workshop:<id>`) already holds the answer, and a
+      // second cached copy per id, found or missing, only doubled what a scan over ids left behind.
+      const rows = await db.all(`select ${COLUMNS} from ${TABLE} where id = ?`, [id]);
       return rows[0] ? toWorkshop(rows[0]) : undefined;
     },
 

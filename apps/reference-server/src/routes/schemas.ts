@@ -24,7 +24,7 @@ export const workshopSchema = {
 const writableProperties = {
   title: { type: 'string', minLength: 1, maxLength: 200 },
   description: { type: 'string', maxLength: 5000 },
-  startsAt: { type: 'string', format: 'date-time' },
+  startsAt: { type: 'string', rfc3339: true },
   capacity: { type: 'integer', minimum: 1, maximum: 100_000 },
   registrations: { type: 'integer', minimum: 0, maximum: 100_000 },
   tags: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 40 } },
@@ -44,12 +44,16 @@ export const updateWorkshopBody = {
   properties: writableProperties,
 } as const;
 
-/** Ids are positive integers; anything else (path tricks, `..`, huge numbers) is a 400. */
+/**
+ * Ids are canonical positive integers (`19`); anything else — `0x13`, `1e1`, `+19`, `19.0`, ` 19`, `019`, path
+ * tricks, huge numbers — is a 400. Kept a string here (coercion would accept all of those as 19, each a separate
+ * cache entry) and turned into a number by the route.
+ */
 export const idParams = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+  properties: { id: { type: 'string', canonicalId: true } },
 } as const;
 
 export const listQuery = {
@@ -59,8 +63,8 @@ export const listQuery = {
     page: { type: 'integer', minimum: 1, maximum: 10_000, default: 1 },
     pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     q: { type: 'string', maxLength: 100 },
-    from: { type: 'string', format: 'date-time' },
-    to: { type: 'string', format: 'date-time' },
+    from: { type: 'string', rfc3339: true },
+    to: { type: 'string', rfc3339: true },
   },
 } as const;
 

@@ -1,12 +1,25 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type SchemaValidateFunction } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
+import { dateTimeProblem } from './date-time.js';
 
-/** RFC 3339 `date-time` (what `new Date(…).toISOString()` writes, with any offset), and a real calendar date. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+/** `rfc3339: true` on a string: a real calendar date-time in years 0000–9999; the error says what is wrong. */
+const rfc3339: SchemaValidateFunction = (_schema: unknown, data: unknown) => {
+  const problem = typeof data === 'string' ? dateTimeProblem(data) : 'must be a string';
+  rfc3339.errors = problem === undefined ? [] : [{ keyword: 'rfc3339', message: `${problem} (got ${JSON.stringify(String(data).slice(0, 40))})`, params: {} }];
+  return problem === undefined;
+};
+
+/** `canonicalId: true` on a string: digits with no sign, no leading zero, no spaces, at most 2^31 - 1. */
+const canonicalId: SchemaValidateFunction = (_schema: unknown, data: unknown) => {
+  const ok = typeof data === 'string' && /^[1-9]\d{0,9}$/.test(data) && Number(data) <= 2_147_483_647;
+  canonicalId.errors = ok ? [] : [{ keyword: 'canonicalId', message: 'must be a positive integer written in plain decimal digits (1–2147483647, no sign, leading zero, spaces or exponent)', params: {} }];
+  return ok;
+};
 
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, strict: false, ...options });
-  ajv.addFormat('date-time', { type: 'string', validate: (value: string) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)) });
+  ajv.addKeyword({ keyword: 'rfc3339', type: 'string', errors: true, validate: rfc3339 });
+  ajv.addKeyword({ keyword: 'canonicalId', type: 'string', errors: true, validate: canonicalId });
   return ajv;
 }
 

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import { NotFoundError } from '@wai/metrics-core';
 import type { WorkshopInput, WorkshopPatch, WorkshopRepository } from '../db/workshop-repository.js';
+import { createNegativeCacheBound } from './negative-cache.js';
 import { createValidatorCompiler } from './validator.js';
 import { createWorkshopBody, idParams, listQuery, popularQuery, searchQuery, updateWorkshopBody, workshopSchema } from './schemas.js';
 
@@ -8,6 +9,7 @@ import { createWorkshopBody, idParams, listQuery, popularQuery, searchQuery, upd
 export interface WorkshopDataCache {
   getOrSet<T>(key: string, loader: () => Promise<T>, options?: { ttl?: number; tags?: string[]; predictive?: boolean }): Promise<T>;
   invalidateByTag(tag: string): Promise<void>;
+  delete(key: string): Promise<boolean>;
 }
 
 export interface WorkshopRoutesOptions {
@@ -21,6 +23,10 @@ export interface WorkshopRoutesOptions {
   onWrite?: (tags: string[]) => Promise<void>;
   /** Counts calls of the data loader (a cache miss reaching the database), for the dashboard's analytics. */
   onLoad?: (key: string) => void;
+  /** Most missing ids kept as cached "not found" answers by this instance (oldest deleted first). @default 1000 */
+  negativeCacheMax?: number;
+  /** An `onRequest` hook for the write routes (the app's per-client write limit across all of them). */
+  writeGuard?: onRequestHookHandler;
 }
 
 export type WorkshopRouteName = 'list' | 'item' | 'search' | 'popular' | 'create' | 'update' | 'delete';
@@ -42,7 +48,14 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
     await cache.invalidateByTag(WORKSHOPS_TAG);
     await options.onWrite?.([WORKSHOPS_TAG]);
   };
-  const load = (id: number) =>
+  const negatives = createNegativeCacheBound(options.negativeCacheMax ?? 1000, (key) => cache.delete(key));
+  const writeGuard = options.writeGuard ? { onRequest: options.writeGuard } : {};
+  const load = async (id: number) => {
+    const workshop = await loadCached(id);
+    if (workshop === null) await negatives.noteMissing(workshopKey(id));
+    return workshop;
+  };
+  const loadCached = (id: number) =>
     cache.getOrSet(
       workshopKey(id),
       async () => {
@@ -97,11 +110,11 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
     },
   );
 
-  app.get<{ Params: { id: number } }>(
+  app.get<{ Params: { id: string } }>(
     '/api/workshops/:id',
     { ...cacheConfig('item'), schema: { params: idParams, response: { 200: { $ref: 'workshop#' } } } },
     async (request) => {
-      const workshop = await load(request.params.id);
+      const workshop = await load(Number(request.params.id));
       if (!workshop) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
       return workshop;
     },
@@ -109,7 +122,7 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
 
   app.post<{ Body: WorkshopInput }>(
     '/api/workshops',
-    { ...cacheConfig('create'), schema: { body: createWorkshopBody, response: { 201: { $ref: 'workshop#' } } } },
+    { ...cacheConfig('create'), ...writeGuard, schema: { body: createWorkshopBody, response: { 201: { $ref: 'workshop#' } } } },
     async (request, reply) => {
       const workshop = await repository.create(request.body);
       await invalidate();
@@ -117,19 +130,19 @@ export const workshopRoutes: FastifyPluginAsync<WorkshopRoutesOptions> = async (
     },
   );
 
-  app.put<{ Params: { id: number }; Body: WorkshopPatch }>(
+  app.put<{ Params: { id: string }; Body: WorkshopPatch }>(
     '/api/workshops/:id',
-    { ...cacheConfig('update'), schema: { params: idParams, body: updateWorkshopBody, response: { 200: { $ref: 'workshop#' } } } },
+    { ...cacheConfig('update'), ...writeGuard, schema: { params: idParams, body: updateWorkshopBody, response: { 200: { $ref: 'workshop#' } } } },
     async (request) => {
-      const workshop = await repository.update(request.params.id, request.body);
+      const workshop = await repository.update(Number(request.params.id), request.body);
       if (!workshop) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
       await invalidate();
       return workshop;
     },
   );
 
-  app.delete<{ Params: { id: number } }>('/api/workshops/:id', { ...cacheConfig('delete'), schema: { params: idParams } }, async (request, reply) => {
-    const deleted = await repository.delete(request.params.id);
+  app.delete<{ Params: { id: string } }>('/api/workshops/:id', { ...cacheConfig('delete'), ...writeGuard, schema: { params: idParams } }, async (request, reply) => {
+    const deleted = await repository.delete(Number(request.params.id));
     if (!deleted) throw new NotFoundError(`[wai:reference-server] workshop ${request.params.id} does not exist`);
     await invalidate();
     return reply.code(204).send();

@@ -3,24 +3,28 @@ import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { CacheStore, FillToken } from '../types.js';
-import { createCacheKey, headerValue } from './cache-key.js';
+import { createCacheKey, headerValue, requestHost, urlTag } from './cache-key.js';
 import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason, type ResponseCacheReason } from './cacheability.js';
-import { createEtag, ifNoneMatchMatches } from './etag.js';
-import { ageSeconds, freshnessOf, type Freshness } from './freshness.js';
+import { createEtag, isNotModified } from './etag.js';
+import { ageSeconds, currentAgeMs, freshnessOf, type Freshness } from './freshness.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';
 
 /** A response as stored in a `CacheStore` (plain JSON, so Redis and SQL stores can hold it). */
 export interface StoredHttpResponse {
-  v: 1;
+  v: 2;
   status: number;
   headers: Record<string, string | string[]>;
   /** Body bytes, base64. */
   body: string;
   etag: string;
   storedAt: number;
+  /** Age the response already had when stored (upstream `Age`, or its `Date` in the past). */
+  initialAgeMs: number;
+  /** Freshness lifetime (ms), compared with the current age. */
   ttlMs: number;
   staleWhileRevalidateMs: number;
+  staleIfErrorMs: number;
   /** Request headers named in the response's `Vary`, and the values the stored response was made for. */
   vary: string[];
   varyValues: Array<string | null>;
@@ -29,11 +33,23 @@ export interface StoredHttpResponse {
 }
 
 export interface HttpCacheRouteOptions {
-  /** Freshness lifetime in seconds. */
+  /**
+   * Freshness lifetime in seconds for responses whose origin states none (no `s-maxage`, `max-age` or
+   * `Expires`); with `overrideOrigin` it replaces the origin's.
+   */
   ttl?: number;
+  /**
+   * Let `ttl` and `staleWhileRevalidate` replace the origin's `s-maxage` / `max-age` / `Expires` /
+   * `stale-while-revalidate` / `stale-if-error` (an operator's choice; RFC 9111 §4.2.4's out-of-band contract).
+   * `no-store`, `private`, `no-cache`, `must-revalidate` and `s-maxage`'s no-stale rule still apply. @default false
+   */
+  overrideOrigin?: boolean;
   /** Tags so write routes can invalidate the cached reads (`invalidate(['workshops'])`). */
   tags?: readonly string[];
-  /** Seconds a stale response may still be served while one background revalidation runs (RFC 5861). */
+  /**
+   * Seconds a stale response may still be served while one background revalidation runs (RFC 5861), granted
+   * with `ttl` where the origin states no freshness; the origin's own `stale-while-revalidate` wins.
+   */
   staleWhileRevalidate?: number;
   /** Request headers that select a variant (part of the key), beyond what the response's `Vary` names. */
   vary?: readonly string[];
@@ -48,6 +64,8 @@ export interface HttpCacheOptions extends CacheRulesOptions, HttpCacheRouteOptio
   staleWhileRevalidate?: number;
   /** Largest body (bytes) that is stored; larger responses pass through uncached. @default 1048576 */
   maxBodyBytes?: number;
+  /** The request's `Host` is part of the key (a route may answer per hostname). @default true */
+  keyIncludesHost?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -60,7 +78,17 @@ export type HttpCacheLookup =
    * fills) was taken before the handler runs: pass it to `save`, which then refuses to store a response that a
    * write made outdated while the handler ran.
    */
-  | { status: 'miss'; key: string; store: boolean; reason?: RequestCacheReason | 'revalidation'; fill?: FillToken }
+  | {
+      status: 'miss';
+      key: string;
+      store: boolean;
+      reason?: RequestCacheReason | 'revalidation';
+      fill?: FillToken;
+      /** A stored response past its lifetime but within `stale-if-error`: serve it if the handler fails (5xx). */
+      fallback?: StoredHttpResponse;
+      /** The request asked for `only-if-cached` and nothing usable is stored: answer 504 (RFC 9111 §5.2.1.7). */
+      onlyIfCached?: true;
+    }
   /**
    * Answer from the cache: `status` 200-ish with `headers`/`body`, or 304 when `notModified`. For `stale`,
    * `revalidate` is true for exactly one request at a time: that adapter re-runs the route in the background.
@@ -75,6 +103,14 @@ export type HttpCacheLookup =
       notModified: boolean;
       revalidate: boolean;
     };
+
+export interface CachedAnswer {
+  responseStatus: number;
+  headers: Record<string, string | string[]>;
+  /** The stored body (also for HEAD: the server drops it); empty for 304. */
+  body: Buffer;
+  notModified: boolean;
+}
 
 export interface HttpCacheSaveResult {
   stored: boolean;
@@ -99,6 +135,10 @@ export interface HttpCache {
   matchesIfNoneMatch(request: Pick<HttpRequestInfo, 'headers'>, response: Pick<HttpResponseInfo, 'status' | 'headers'>): boolean;
   /** Drops every entry carrying one of `tags`. */
   invalidate(tags: readonly string[]): Promise<void>;
+  /** Drops every stored response of `host` + `path`, whatever its query or variant (RFC 9111 §4.4). */
+  invalidateUrl(host: string, path: string): Promise<void>;
+  /** A stored response as an answer to `request` (headers, body, `Age`, 304 when its conditionals match). */
+  answer(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE'): CachedAnswer;
   /** True when `request` is our own background revalidation (carries the process's secret token). */
   isRevalidation(request: Pick<HttpRequestInfo, 'headers'>): boolean;
   /** Releases the revalidation slot of `key` (after a failed background revalidation). */
@@ -108,21 +148,23 @@ export interface HttpCache {
 /** Header a background revalidation carries; its value is a per-process secret so clients cannot force misses. */
 export const REVALIDATION_HEADER = 'x-wai-cache-revalidate';
 
-let processToken: string | undefined;
+// Kept on globalThis: the CommonJS build bundles the root and the `/http` entries separately, and both must agree.
+const TOKEN = Symbol.for('@wai/metrics-core:revalidation-token');
+const tokenHolder = globalThis as typeof globalThis & { [TOKEN]?: string };
 /** The per-process secret for {@link REVALIDATION_HEADER} (created on first use). */
 export function revalidationToken(): string {
-  processToken ??= randomBytes(16).toString('hex');
-  return processToken;
+  tokenHolder[TOKEN] ??= randomBytes(16).toString('hex');
+  return tokenHolder[TOKEN];
 }
 
 // Hop-by-hop and per-response headers (RFC 9110 §7.6.1, RFC 9111 §3.1) plus the ones we recompute per answer.
 const NOT_STORED = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding',
-  'upgrade', 'date', 'content-length', 'set-cookie', 'age', 'x-cache', 'server-timing', 'retry-after',
+  'upgrade', 'content-length', 'set-cookie', 'age', 'x-cache', 'server-timing', 'retry-after',
   'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy',
 ]);
 // What a 304 carries (RFC 9110 §15.4.5).
-const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'etag', 'expires', 'vary'];
+const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'];
 const REVALIDATION_LEASE_MS = 30_000;
 // Stores that hand back the same object on every hit (the memory store) then decode the body once.
 const decodedBodies = new WeakMap<StoredHttpResponse, Buffer>();
@@ -143,10 +185,16 @@ function positiveSeconds(name: string, value: number | undefined, allowZero: boo
   }
 }
 
+/** Header names a response's `Connection` field marks as hop-by-hop (RFC 9110 §7.6.1). */
+function connectionOptions(headers: HttpResponseInfo['headers']): Set<string> {
+  const value = headerValue(headers, 'connection');
+  return new Set(value ? value.split(',').map((name) => name.trim().toLowerCase()) : []);
+}
+
 /**
- * HTTP response caching, framework-free: the adapters call `lookup` before the handler and `save` after it.
- * Rules in `cacheability.ts`; keys in `cache-key.ts`; freshness and stale-while-revalidate in `freshness.ts`.
- * A failing store degrades to misses (logged) and never fails the request.
+ * HTTP response caching, framework-free: `lookup` before the handler, `save` after it (the pipeline in
+ * `http-pipeline.ts` drives both). Rules in `cacheability.ts`; keys in `cache-key.ts`; freshness, age and the
+ * stale allowances in `freshness.ts`. A failing store degrades to misses (logged) and never fails the request.
  */
 export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   positiveSeconds('ttl', options.ttl, false);
@@ -155,6 +203,7 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? createMemoryCacheStore({ clock });
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const keyIncludesHost = options.keyIncludesHost ?? true;
   const rules: CacheRulesOptions = {};
   if (options.allowAuthorized !== undefined) rules.allowAuthorized = options.allowAuthorized;
   if (options.statuses !== undefined) rules.statuses = options.statuses;
@@ -162,13 +211,13 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
 
   const varyOf = (route: HttpCacheRouteOptions | undefined) => route?.vary ?? options.vary ?? [];
   const keyOf = (request: HttpRequestInfo, route: HttpCacheRouteOptions | undefined) => {
-    const input = { method: request.method, route: request.route, path: request.path, headers: request.headers, vary: varyOf(route) };
+    const input = { method: request.method, route: request.route, path: request.path, headers: request.headers, vary: varyOf(route), host: keyIncludesHost };
     return createCacheKey(request.query === undefined ? input : { ...input, query: request.query });
   };
 
   /** A miss that may store: with a fill token when the store has fills (taken now, before the handler runs). */
-  const missing = async (key: string, store_: boolean, reason?: RequestCacheReason | 'revalidation'): Promise<HttpCacheLookup> => {
-    const lookup: HttpCacheLookup = reason ? { status: 'miss', key, store: store_, reason } : { status: 'miss', key, store: store_ };
+  const missing = async (key: string, store_: boolean, reason?: RequestCacheReason | 'revalidation'): Promise<Extract<HttpCacheLookup, { status: 'miss' }>> => {
+    const lookup: Extract<HttpCacheLookup, { status: 'miss' }> = reason ? { status: 'miss', key, store: store_, reason } : { status: 'miss', key, store: store_ };
     if (store_ && store.beginFill && store.fill) {
       try {
         lookup.fill = await store.beginFill();
@@ -190,13 +239,39 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   };
 
   const matchesIfNoneMatch: HttpCache['matchesIfNoneMatch'] = (request, response) =>
-    (response.status === 200 || response.status === 203) &&
-    ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), headerValue(response.headers, 'etag'));
+    isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
+      status: response.status,
+      etag: headerValue(response.headers, 'etag'),
+      lastModified: headerValue(response.headers, 'last-modified'),
+    });
+
+  const answer: HttpCache['answer'] = (request, entry, xCache) => {
+    const notModified = isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
+      status: entry.status,
+      etag: entry.etag || undefined,
+      lastModified: headerValue(entry.headers, 'last-modified'),
+    });
+    const headers: Record<string, string | string[]> = {};
+    const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
+    for (const name of source) {
+      const value = entry.headers[name];
+      if (value !== undefined) headers[name] = value;
+    }
+    if (entry.etag) headers.etag = entry.etag;
+    const now = clock.now();
+    headers.age = String(ageSeconds(entry, now));
+    headers['x-cache'] = xCache;
+    const stored = bodyOf(entry);
+    if (!notModified) headers['content-length'] = String(stored.byteLength);
+    // A HEAD gets the body too: Node sends none for HEAD, and Fastify's HEAD route sets content-length from it.
+    return { responseStatus: notModified ? 304 : entry.status, headers, body: notModified ? Buffer.alloc(0) : stored, notModified };
+  };
 
   return {
     store,
     isRevalidation,
     matchesIfNoneMatch,
+    answer,
     etagFor: (body) => createEtag(body),
     endRevalidation: (key) => void revalidating.delete(key),
 
@@ -213,40 +288,38 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
         logger.warn({ err: error, key }, '[wai:metrics-core] response cache read failed; answering from the handler');
       }
       const now = clock.now();
-      const freshness: Freshness | undefined = entry && entry.v === 1 ? freshnessOf(entry, now) : undefined;
-      if (!entry || freshness === undefined || freshness === 'expired') return missing(key, rule.store);
+      let freshness: Freshness = entry && entry.v === 2 ? freshnessOf(entry, now) : 'expired';
       // RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it.
-      for (let index = 0; index < entry.vary.length; index++) {
-        if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) {
-          return missing(key, rule.store);
+      if (entry && freshness !== 'expired') {
+        for (let index = 0; index < entry.vary.length; index++) {
+          if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) freshness = 'expired';
         }
       }
-      const notModified = ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), entry.etag);
-      const headers: Record<string, string | string[]> = {};
-      const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
-      for (const name of source) {
-        const value = entry.headers[name];
-        if (value !== undefined) headers[name] = value;
+      // Request max-age / min-fresh (RFC 9111 §5.2.1.1, §5.2.1.3): the client accepts less than the cache would.
+      if (entry && freshness !== 'expired' && (rule.maxAgeMs !== undefined || rule.minFreshMs !== undefined)) {
+        const age = currentAgeMs(entry, now);
+        if ((rule.maxAgeMs !== undefined && age > rule.maxAgeMs) || (rule.minFreshMs !== undefined && entry.ttlMs - age < rule.minFreshMs)) freshness = 'expired';
       }
-      headers.etag = entry.etag;
-      headers.age = String(ageSeconds(entry, now));
-      headers['x-cache'] = freshness === 'fresh' ? 'HIT' : 'STALE';
+      if (!entry || freshness === 'expired' || freshness === 'stale-if-error') {
+        const miss = await missing(key, rule.store);
+        if (entry && freshness === 'stale-if-error') miss.fallback = entry;
+        if (rule.onlyIfCached) miss.onlyIfCached = true;
+        return miss;
+      }
+      const answered = answer(request, entry, freshness === 'fresh' ? 'HIT' : 'STALE');
       return {
         status: freshness === 'fresh' ? 'hit' : 'stale',
         key,
         entry,
-        responseStatus: notModified ? 304 : entry.status,
-        headers,
-        body: notModified || request.method.toUpperCase() === 'HEAD' ? Buffer.alloc(0) : bodyOf(entry),
-        notModified,
+        ...answered,
         revalidate: freshness === 'stale' && beginRevalidation(key, now),
       };
     },
 
     async save(key, request, response, route, fill) {
       const existing = headerValue(response.headers, 'etag');
-      const etag = existing ?? createEtag(response.body);
-      const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { etag } });
+      const etag = existing ?? (response.status >= 200 && response.status < 300 ? createEtag(response.body) : '');
+      const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { ...response.headers, etag } });
       const result = (stored: boolean, reason?: HttpCacheSaveResult['reason']): HttpCacheSaveResult => {
         revalidating.delete(key);
         return reason ? { stored, reason, etag, notModified } : { stored, etag, notModified };
@@ -254,30 +327,39 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       if (response.body.byteLength > maxBodyBytes) return result(false, 'too-large');
       const ttl = route?.ttl ?? options.ttl ?? 300;
       positiveSeconds('ttl', ttl, false);
-      const decision = evaluateCacheResponse(request, response, ttl * 1000, rules);
-      if (!decision.store) return result(false, decision.reason);
       const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
+      const now = clock.now();
+      const defaults = { ttlMs: ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
+      const decision = evaluateCacheResponse(request, response, defaults, rules, now);
+      if (!decision.store) return result(false, decision.reason);
+      const hopByHop = connectionOptions(response.headers);
       const headers: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(response.headers)) {
         const lower = name.toLowerCase();
-        if (value === undefined || NOT_STORED.has(lower)) continue;
+        if (value === undefined || NOT_STORED.has(lower) || hopByHop.has(lower)) continue;
         headers[lower] = Array.isArray(value) ? [...(value as string[])] : String(value);
       }
+      // The origin's Date travels with the response (RFC 9110 §6.6.1); one made here when the app set none.
+      headers.date ??= new Date(now).toUTCString();
+      const { freshness } = decision;
       const entry: StoredHttpResponse = {
-        v: 1,
+        v: 2,
         status: response.status,
         headers,
         body: response.body.toString('base64'),
         etag,
-        storedAt: clock.now(),
-        ttlMs: decision.ttlMs,
-        staleWhileRevalidateMs: swr * 1000,
+        storedAt: now,
+        initialAgeMs: freshness.initialAgeMs,
+        ttlMs: freshness.lifetimeMs,
+        staleWhileRevalidateMs: freshness.staleWhileRevalidateMs,
+        staleIfErrorMs: freshness.staleIfErrorMs,
         vary: decision.vary,
         varyValues: decision.vary.map((name) => headerValue(request.headers, name) ?? null),
         route: request.route,
       };
-      const tags = route?.tags ?? options.tags;
-      const storeOptions = { ttl: Math.ceil((decision.ttlMs + swr * 1000) / 1000), ...(tags ? { tags } : {}) };
+      const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
+      const usefulMs = freshness.lifetimeMs - freshness.initialAgeMs + Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs);
+      const storeOptions = { ttl: Math.max(1, Math.ceil(usefulMs / 1000)), tags };
       try {
         if (fill && store.fill) {
           // Refused when a write or an invalidation reached the store after the fill began (before the handler ran).
@@ -293,6 +375,9 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
     async invalidate(tags) {
       await Promise.all(tags.map((tag) => store.invalidateByTag(tag)));
     },
+
+    async invalidateUrl(host, path) {
+      await store.invalidateByTag(urlTag(host.toLowerCase(), path));
+    },
   };
 }
-

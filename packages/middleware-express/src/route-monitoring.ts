@@ -51,7 +51,7 @@ export function createRouteMonitoring(options: RouteMonitoringOptions = {}): Rou
   if (limiter) handlers.push(limiter);
   if (options.enableCaching) {
     const store = options.cacheStore ?? options.cache?.store;
-    handlers.push(intelligentCache({ ...options.cache, ...(store ? { store } : {}), ...(options.cacheTTL === undefined ? {} : { ttl: options.cacheTTL }) }));
+    handlers.push(intelligentCache({ ...options.cache, ...(store ? { store } : {}), ttl: options.cacheTTL ?? 300 }));
   }
   const middleware = composeMiddleware(handlers) as RouteMonitoringMiddleware;
   Object.defineProperty(middleware, 'close', { value: async () => limiter?.close() });

@@ -3,6 +3,7 @@ import { HTTP_CONFORMANCE_CASES, runConformanceCase, type ConformanceTarget } fr
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { waiPerformance } from '../src/index.js';
+import { listenOnLoopback } from './cache-tests-proxy.js';
 
 /** The plugin with one catch-all cached route (every method), as the shared table expects. */
 const fastifyTarget: ConformanceTarget = async ({ clock, handler, options }) => {
@@ -16,14 +17,7 @@ const fastifyTarget: ConformanceTarget = async ({ clock, handler, options }) => 
     reply.code(answer.status ?? 200).headers(answer.headers ?? {});
     return answer.body ?? '';
   });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    url,
-    close: async () => {
-      await app.close();
-      await monitor.close();
-    },
-  };
+  return listenOnLoopback(app, monitor);
 };
 
 describe('response cache conformance (shared table, Fastify)', () => {

@@ -13,15 +13,44 @@ const EMPTY: CacheDirectives = new Map();
 export function parseCacheControl(value: string | undefined): CacheDirectives {
   if (!value) return EMPTY;
   const directives = new Map<string, string | true>();
-  const pattern = /\s*([^\s=,]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*)))?\s*(?:,|$)/gy;
-  let match: RegExpExecArray | null;
-  while (pattern.lastIndex < value.length && (match = pattern.exec(value)) !== null) {
-    const name = (match[1] as string).toLowerCase();
-    const raw = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]?.trim();
-    if (!directives.has(name)) directives.set(name, raw === undefined ? true : raw);
-    if (match[0] === '') break;
+  for (const part of splitList(value)) {
+    const equals = part.indexOf('=');
+    const name = (equals === -1 ? part : part.slice(0, equals)).toLowerCase();
+    // No whitespace around "=" (RFC 9110 §5.6.6 parameters): `max-age = 5` keeps a value that fails every parse.
+    if (name.trim() !== name || name === '') {
+      if (name.trim() !== '' && !directives.has(name.trim())) directives.set(name.trim(), ' ');
+      continue;
+    }
+    let raw: string | true = true;
+    if (equals !== -1) {
+      raw = part.slice(equals + 1);
+      if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1).replace(/\\(.)/g, '$1');
+    }
+    if (!directives.has(name)) directives.set(name, raw);
   }
   return directives;
+}
+
+/** Splits a comma-separated field value, keeping commas inside quoted strings; parts are trimmed, empty ones dropped. */
+function splitList(value: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let index = 0; index < value.length; index++) {
+    const char = value[index] as string;
+    if (quoted && char === '\\') {
+      current += char + (value[index + 1] ?? '');
+      index++;
+      continue;
+    }
+    if (char === '"') quoted = !quoted;
+    if (char === ',' && !quoted) {
+      if (current.trim() !== '') parts.push(current.trim());
+      current = '';
+    } else current += char;
+  }
+  if (current.trim() !== '') parts.push(current.trim());
+  return parts;
 }
 
 /** The `Cache-Control` directives of a header map (several field lines are one list). */

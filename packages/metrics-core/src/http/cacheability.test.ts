@@ -126,6 +126,22 @@ describe('response rules', () => {
     expect(judge({ 'cache-control': 'proxy-revalidate' }).staleWhileRevalidateMs).toBe(0);
   });
 
+  it('stores any final status with an explicit lifetime, and honours must-understand and Surrogate-Control', () => {
+    expect(decide(302, { 'cache-control': 'max-age=60' }).store).toBe(true);
+    expect(decide(503, { 'cache-control': 'max-age=60' }).store).toBe(true);
+    expect(decide(206, { 'cache-control': 'max-age=60' }).reason).toBe('status');
+    expect(decide(599, { 'cache-control': 'max-age=60, must-understand' }).reason).toBe('status');
+    expect(decide(200, { 'cache-control': 'max-age=60, must-understand, no-store' }).store).toBe(true);
+    expect(decide(200, { 'cache-control': 'max-age=60', 'surrogate-control': 'no-store' }).reason).toBe('no-store');
+    expect(decide(200, { 'cache-control': 'max-age=600', 'surrogate-control': 'max-age=5' }).ttlMs).toBe(5000);
+  });
+
+  it('reads an unusable Age or a max-age with spaces around "=" as stale', () => {
+    for (const age of ['abc', '-7200', '7200.0', '0, 7200', '60;foo']) expect(decide(200, { 'cache-control': 'max-age=3600', age }).reason).toBe('stale');
+    expect(decide(200, { 'cache-control': 'max-age= 3600' }).reason).toBe('stale');
+    expect(decide(200, { 'cache-control': 'max-age =3600' }).reason).toBe('stale');
+  });
+
   it('refuses Pragma: no-cache without Cache-Control', () => {
     expect(decide(200, { pragma: 'no-cache' }).reason).toBe('no-cache');
   });

@@ -1,4 +1,3 @@
-import CachePolicy from 'http-cache-semantics';
 import { deltaSeconds, parseCacheControl } from './cache-control.js';
 import { headerValue, parseVary } from './cache-key.js';
 import { responseFreshness, type FreshnessDefaults, type ResponseFreshness } from './freshness.js';
@@ -6,6 +5,12 @@ import type { HttpHeaders, HttpRequestInfo } from './http-types.js';
 
 /** Statuses cached by default: RFC 9110 §15.1's heuristically cacheable set without 405/414/501/206. */
 export const DEFAULT_CACHEABLE_STATUSES: readonly number[] = [200, 203, 204, 300, 301, 404, 410];
+
+// Final statuses RFC 9110 §15 defines (the ones a cache understands for must-understand).
+const UNDERSTOOD_STATUSES = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409,
+  410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
+]);
 
 export interface CacheRulesOptions {
   /** Cache requests carrying `Authorization` or `Cookie` (only for responses that do not vary per user). @default false */
@@ -73,7 +78,7 @@ export type ResponseCacheReason =
 export interface ResponseCacheDecision {
   store: boolean;
   reason?: ResponseCacheReason;
-  /** Freshness lifetime in ms (the origin's, or the route's where the origin states none). */
+  /** Freshness lifetime in ms (the origin's; the route's or the Last-Modified heuristic where the origin states none). */
   ttlMs: number;
   /** Lifetime, initial age and stale allowances of the response (zeros when refused). */
   freshness: ResponseFreshness;
@@ -84,10 +89,13 @@ export interface ResponseCacheDecision {
 const REFUSED: ResponseFreshness = { explicit: false, lifetimeMs: 0, initialAgeMs: 0, staleWhileRevalidateMs: 0, staleIfErrorMs: 0 };
 
 /**
- * Response-side rules: a status outside the configured set, `Set-Cookie`, `Cache-Control: no-store | private |
- * no-cache` and `Vary: *` are never stored; everything else must also pass `http-cache-semantics`' RFC 9111 §3
- * storability check for a shared cache. Freshness comes from the origin's headers (`responseFreshness`); the
- * route's TTL only fills in where the origin states none. A response already stale on arrival is not stored.
+ * Response-side rules (RFC 9111 §3 for a shared cache, plus our own refusals): `Set-Cookie`, `Cache-Control:
+ * no-store | private | no-cache`, `Surrogate-Control: no-store` and `Vary: *` are never stored; a response to a
+ * request with `Authorization` only with `public`, `must-revalidate` or `s-maxage` (§3.5) unless
+ * `allowAuthorized`. Freshness comes from `responseFreshness` (`Surrogate-Control: max-age` first, the
+ * Edge Architecture rule for surrogates); a response with an explicit lifetime may be stored whatever its final
+ * status (§3, except 206, which is not assembled here), one without only with a status in `statuses`. A response
+ * already stale on arrival is not stored.
  */
 export function evaluateCacheResponse(
   request: Pick<HttpRequestInfo, 'method' | 'headers' | 'path' | 'query'>,
@@ -99,41 +107,29 @@ export function evaluateCacheResponse(
   const statuses = options.statuses ?? DEFAULT_CACHEABLE_STATUSES;
   const vary = parseVary(headerValue(response.headers, 'vary'));
   const refuse = (reason: ResponseCacheReason): ResponseCacheDecision => ({ store: false, reason, ttlMs: 0, freshness: REFUSED, vary });
-  if (!statuses.includes(response.status)) return refuse('status');
+  const method = request.method.toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') return refuse('not-storable');
+  if (response.status < 200 || response.status > 599 || response.status === 206 || response.status === 304) return refuse('status');
   if (headerValue(response.headers, 'set-cookie') !== undefined) return refuse('set-cookie');
   const cacheControl = headerValue(response.headers, 'cache-control');
-  const responseDirectives = parseCacheControl(cacheControl);
-  if (responseDirectives.has('no-store')) return refuse('no-store');
-  if (responseDirectives.has('private')) return refuse('private');
-  if (responseDirectives.has('no-cache')) return refuse('no-cache');
+  const directives = parseCacheControl(cacheControl);
+  const surrogate = parseCacheControl(headerValue(response.headers, 'surrogate-control'));
+  // RFC 9111 §5.2.2.3: must-understand stores only statuses whose caching rules we know, and then overrides no-store.
+  const mustUnderstand = directives.has('must-understand');
+  if (mustUnderstand && !UNDERSTOOD_STATUSES.has(response.status)) return refuse('status');
+  if ((directives.has('no-store') && !mustUnderstand) || surrogate.has('no-store')) return refuse('no-store');
+  if (directives.has('private')) return refuse('private');
+  if (directives.has('no-cache')) return refuse('no-cache');
   if (vary.includes('*')) return refuse('vary-star');
   // RFC 9111 §5.4: Pragma: no-cache on a response without Cache-Control is the HTTP/1.0 spelling of no-cache.
   if (cacheControl === undefined && /no-cache/i.test(headerValue(response.headers, 'pragma') ?? '')) return refuse('no-cache');
-
-  const requestHeaders = toPolicyHeaders(request.headers);
-  // Authorization was judged by our own rule above (allowAuthorized); do not let the library veto it again.
-  if (options.allowAuthorized) delete requestHeaders.authorization;
-  const responseHeaders = toPolicyHeaders(response.headers);
-  const freshness = responseFreshness(response.headers, responseDirectives, now, defaults);
-  // The route's TTL is explicit freshness: statuses the library only caches with explicit lifetimes (302, 307)
-  // then pass. (max-age, not s-maxage: s-maxage would also license storing authorized responses, RFC 9111 §3.5.)
-  if (!freshness.explicit) responseHeaders['cache-control'] = cacheControl ? `${cacheControl}, max-age=${Math.ceil(defaults.ttlMs / 1000)}` : `max-age=${Math.ceil(defaults.ttlMs / 1000)}`;
-  const query = request.query ? (request.query.startsWith('?') ? request.query : `?${request.query}`) : '';
-  const policy = new CachePolicy(
-    { method: request.method.toUpperCase(), url: request.path + query, headers: requestHeaders },
-    { status: response.status, headers: responseHeaders },
-    { shared: true },
-  );
-  if (!policy.storable()) return refuse('not-storable');
+  if (!options.allowAuthorized && headerValue(request.headers, 'authorization') !== undefined) {
+    if (!directives.has('public') && !directives.has('must-revalidate') && !directives.has('s-maxage')) return refuse('not-storable');
+  }
+  const surrogateMaxAge = deltaSeconds(surrogate, 'max-age');
+  const effective = surrogateMaxAge === undefined ? directives : new Map([...directives, ['s-maxage', String(surrogate.get('max-age'))]]);
+  const freshness = responseFreshness(response.headers, effective, now, defaults);
+  if (!freshness.explicit && !statuses.includes(response.status)) return refuse('status');
   if (freshness.lifetimeMs - freshness.initialAgeMs <= 0) return refuse('stale');
   return { store: true, ttlMs: freshness.lifetimeMs, freshness, vary };
-}
-
-function toPolicyHeaders(headers: HttpHeaders): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return result;
 }

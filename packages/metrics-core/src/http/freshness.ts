@@ -24,8 +24,11 @@ export interface FreshnessInfo {
 
 /** Route-level freshness intent: applies only where the origin states none, unless `override`. */
 export interface FreshnessDefaults {
-  /** Lifetime (ms) when the response carries no `s-maxage`, `max-age` or `Expires`. */
-  ttlMs: number;
+  /**
+   * Lifetime (ms) when the response carries no `s-maxage`, `max-age` or `Expires`; without it such a response
+   * only gets the `Last-Modified` heuristic (RFC 9111 §4.2.2), or none.
+   */
+  ttlMs: number | undefined;
   /** Stale-while-revalidate allowance (ms) granted together with `ttlMs`. */
   staleWhileRevalidateMs: number;
   /** The route's values replace the origin's `s-maxage` / `max-age` / `Expires` / `stale-*` (an operator choice). */
@@ -55,8 +58,8 @@ export function parseHttpDate(value: string | undefined): number {
 
 /**
  * Freshness of a response about to be stored (RFC 9111 §4.2): lifetime from `s-maxage` (shared caches), then
- * `max-age`, then `Expires − Date` (a malformed `Expires` means already expired, §5.3); the route's defaults only
- * when the origin states none (or when `override`). Stale allowances: the origin's `stale-while-revalidate` /
+ * `max-age`, then `Expires − Date` (a malformed `Expires` means already expired, §5.3); the route's TTL only
+ * when the origin states none (or when `override`), else the `Last-Modified` heuristic. Stale allowances: the origin's `stale-while-revalidate` /
  * `stale-if-error` (RFC 5861), else the route's `staleWhileRevalidate` together with its TTL; none at all under
  * `must-revalidate`, `proxy-revalidate` or `s-maxage` (which implies proxy-revalidate, RFC 9111 §5.2.2.10).
  */
@@ -69,10 +72,11 @@ export function responseFreshness(headers: HttpHeaders, directives: CacheDirecti
   let lifetimeMs: number;
   let staleWhileRevalidateMs = 0;
   let staleIfErrorMs = 0;
-  if (!explicit || defaults.override) {
+  if (defaults.ttlMs !== undefined && (!explicit || defaults.override)) {
     lifetimeMs = defaults.ttlMs;
     staleWhileRevalidateMs = defaults.staleWhileRevalidateMs;
-  } else if (sMaxAge !== undefined) lifetimeMs = secondsToMs(sMaxAge);
+  } else if (!explicit) lifetimeMs = heuristicLifetime(headers, date, now);
+  else if (sMaxAge !== undefined) lifetimeMs = secondsToMs(sMaxAge);
   else if (maxAge !== undefined) lifetimeMs = secondsToMs(maxAge);
   else {
     const expiresAt = parseHttpDate(expires);
@@ -91,6 +95,16 @@ export function responseFreshness(headers: HttpHeaders, directives: CacheDirecti
   return { explicit, lifetimeMs, initialAgeMs: initialAge(headers, date, now), staleWhileRevalidateMs, staleIfErrorMs };
 }
 
+/**
+ * RFC 9111 §4.2.2's suggested heuristic: 10 % of the time since `Last-Modified` (as in http-cache-semantics and
+ * most caches); no `Last-Modified`, no heuristic freshness.
+ */
+function heuristicLifetime(headers: HttpHeaders, date: number, now: number): number {
+  const lastModified = parseHttpDate(headerValue(headers, 'last-modified'));
+  const reference = Number.isNaN(date) ? now : date;
+  return Number.isNaN(lastModified) || lastModified >= reference ? 0 : Math.floor((reference - lastModified) / 10);
+}
+
 function secondsToMs(seconds: number): number {
   return Number.isNaN(seconds) ? 0 : seconds * 1000;
 }
@@ -101,7 +115,9 @@ function secondsToMs(seconds: number): number {
  */
 function initialAge(headers: HttpHeaders, date: number, now: number): number {
   const ageHeader = headerValue(headers, 'age');
-  const age = ageHeader !== undefined && /^\s*\d+\s*$/.test(ageHeader) ? Number(ageHeader) * 1000 : 0;
+  // RFC 9111 §5.1: Age is one non-negative integer; anything else (several, negative, fractional, with
+  // parameters) is unusable, and the safe reading of an unusable age is "stale".
+  const age = ageHeader === undefined ? 0 : /^\s*\d+\s*$/.test(ageHeader) ? Number(ageHeader) * 1000 : Number.POSITIVE_INFINITY;
   const apparent = Number.isNaN(date) ? 0 : Math.max(0, now - date);
   return Math.max(age, apparent);
 }

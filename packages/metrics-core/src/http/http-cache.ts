@@ -58,7 +58,11 @@ export interface HttpCacheRouteOptions {
 export interface HttpCacheOptions extends CacheRulesOptions, HttpCacheRouteOptions {
   /** Where responses live (any @wai cache or your own store). @default createMemoryCacheStore() */
   store?: CacheStore;
-  /** @default 300 */
+  /**
+   * Seconds fresh for responses that state no freshness of their own. Without it (the RFC 9111 default) such a
+   * response is stored only under the `Last-Modified` heuristic, so set it for handlers that send no
+   * `Cache-Control`. @default undefined
+   */
   ttl?: number;
   /** @default 0 */
   staleWhileRevalidate?: number;
@@ -160,7 +164,7 @@ export function revalidationToken(): string {
 // Hop-by-hop and per-response headers (RFC 9110 §7.6.1, RFC 9111 §3.1) plus the ones we recompute per answer.
 const NOT_STORED = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding',
-  'upgrade', 'content-length', 'set-cookie', 'age', 'x-cache', 'server-timing', 'retry-after',
+  'upgrade', 'content-length', 'set-cookie', 'age', 'x-cache', 'surrogate-control', 'server-timing', 'retry-after',
   'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy',
 ]);
 // What a 304 carries (RFC 9110 §15.4.5).
@@ -325,11 +329,11 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
         return reason ? { stored, reason, etag, notModified } : { stored, etag, notModified };
       };
       if (response.body.byteLength > maxBodyBytes) return result(false, 'too-large');
-      const ttl = route?.ttl ?? options.ttl ?? 300;
+      const ttl = route?.ttl ?? options.ttl;
       positiveSeconds('ttl', ttl, false);
       const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
       const now = clock.now();
-      const defaults = { ttlMs: ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
+      const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
       const decision = evaluateCacheResponse(request, response, defaults, rules, now);
       if (!decision.store) return result(false, decision.reason);
       const hopByHop = connectionOptions(response.headers);

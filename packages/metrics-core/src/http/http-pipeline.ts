@@ -63,7 +63,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const FORWARD: PipelineAction = { type: 'forward', headers: {} };
 const MISS_HEADERS: Readonly<Record<string, string>> = { 'x-cache': 'MISS' };
 // What a 304 must not carry from the 200 it replaces (RFC 9110 §15.4.5: no content).
-const NOT_MODIFIED_REMOVED = ['content-type', 'content-length', 'transfer-encoding', 'content-encoding', 'content-range'];
+const NOT_MODIFIED_REMOVED = ['content-type', 'content-length', 'transfer-encoding', 'content-encoding', 'content-range', 'surrogate-control'];
+// Surrogate-Control is addressed to us (Edge Architecture 1.0): honoured, then removed.
+const SURROGATE_REMOVED = ['surrogate-control'];
 
 /** Invalidation targets of an unsafe request: its own URL, and same-host `Location` / `Content-Location`. */
 function invalidationTargets(request: HttpRequestInfo, response: HttpResponseInfo): Array<{ host: string; path: string }> {
@@ -131,7 +133,7 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
       if (cache.matchesIfNoneMatch(request, final)) {
         return { status: 304, headers, remove: NOT_MODIFIED_REMOVED, body: Buffer.alloc(0) };
       }
-      return { status: response.status, headers, remove: [], body: response.body };
+      return { status: response.status, headers, remove: SURROGATE_REMOVED, body: response.body };
     },
   });
 

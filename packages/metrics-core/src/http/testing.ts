@@ -11,3 +11,19 @@ export {
   type OriginRequest,
   type OriginResponse,
 } from './conformance.js';
+export {
+  benchmarkCacheTests,
+  checkCacheTests,
+  publishedCacheTests,
+  renderCacheTestsTable,
+  runCacheTests,
+  summarizeCacheTests,
+  type CacheTestOutcome,
+  type CacheTestsBenchmark,
+  type CacheTestsBenchmarkOptions,
+  type CacheTestsGroup,
+  type CacheTestsOptions,
+  type CacheTestsReport,
+  type CacheTestsSummary,
+} from './cache-tests.js';
+export { forwardToOrigin, type OriginAnswer } from './reverse-proxy.js';

@@ -122,6 +122,7 @@ export function intelligentCache(options: IntelligentCacheOptions = {}): Intelli
       return;
     }
     for (const [name, value] of Object.entries(action.headers)) res.setHeader(name, value);
+    if (action.requestHeaders) Object.assign(req.headers, action.requestHeaders);
     if (action.capture) captureResponse(req, res, info, action.capture);
     next();
   } as IntelligentCacheMiddleware;

@@ -312,6 +312,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       return true;
     }
     reply.headers(action.headers);
+    if (action.requestHeaders) Object.assign(request.raw.headers, action.requestHeaders);
     state.capture = action.capture;
     return false;
   };

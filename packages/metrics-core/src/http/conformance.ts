@@ -54,7 +54,9 @@ export interface ConformanceStep {
 
 export interface ConformanceCase {
   name: string;
+  /** Cache options; `ttl` is 60 unless `withoutTtl`. */
   options?: ConformanceCacheOptions;
+  withoutTtl?: boolean;
   steps: ConformanceStep[];
 }
 
@@ -83,11 +85,15 @@ export async function runConformanceCase(target: ConformanceTarget, testCase: Co
   const clock: FakeClock = createFakeClock(Date.UTC(2026, 11, 7, 12, 0, 0));
   let current: OriginResponse = {};
   let runs = 0;
-  const handler: OriginHandler = () => {
+  const handler: OriginHandler = (request) => {
     runs++;
-    return { status: current.status ?? 200, headers: { ...current.headers, [RUN_HEADER]: String(runs) }, body: current.body ?? 'ok' };
+    const headers = { ...current.headers, [RUN_HEADER]: String(runs) };
+    // An origin that supports validation: a matching If-None-Match gets 304 without a body.
+    const etag = current.headers?.etag;
+    if (etag !== undefined && request.headers['if-none-match'] === etag) return { status: 304, headers, body: '' };
+    return { status: current.status ?? 200, headers, body: current.body ?? 'ok' };
   };
-  const server = await target({ clock, handler, options: { ttl: 60, ...testCase.options } });
+  const server = await target({ clock, handler, options: testCase.withoutTtl ? { ...testCase.options } : { ttl: 60, ...testCase.options } });
   const problems: string[] = [];
   try {
     for (const [index, step] of testCase.steps.entries()) {

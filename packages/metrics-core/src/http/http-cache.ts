@@ -9,28 +9,9 @@ import { createEtag, isNotModified } from './etag.js';
 import { ageSeconds, currentAgeMs, freshnessOf, type Freshness } from './freshness.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';
+import { bodyOf, createStoredResponse, freshenedHeaders, validatorOf, type StoredHttpResponse } from './stored-response.js';
 
-/** A response as stored in a `CacheStore` (plain JSON, so Redis and SQL stores can hold it). */
-export interface StoredHttpResponse {
-  v: 2;
-  status: number;
-  headers: Record<string, string | string[]>;
-  /** Body bytes, base64. */
-  body: string;
-  etag: string;
-  storedAt: number;
-  /** Age the response already had when stored (upstream `Age`, or its `Date` in the past). */
-  initialAgeMs: number;
-  /** Freshness lifetime (ms), compared with the current age. */
-  ttlMs: number;
-  staleWhileRevalidateMs: number;
-  staleIfErrorMs: number;
-  /** Request headers named in the response's `Vary`, and the values the stored response was made for. */
-  vary: string[];
-  varyValues: Array<string | null>;
-  /** Route label of the request that produced it, so hits answered before routing are labelled alike. */
-  route?: string;
-}
+export type { StoredHttpResponse } from './stored-response.js';
 
 export interface HttpCacheRouteOptions {
   /**
@@ -92,6 +73,12 @@ export type HttpCacheLookup =
       fallback?: StoredHttpResponse;
       /** The request asked for `only-if-cached` and nothing usable is stored: answer 504 (RFC 9111 §5.2.1.7). */
       onlyIfCached?: true;
+      /**
+       * A stale stored response with a validator: run the handler with `conditional` added to the request; a 304
+       * then goes to `refresh(key, request, validate, …)` (RFC 9111 §4.3.1).
+       */
+      validate?: StoredHttpResponse;
+      conditional?: Record<string, string>;
     }
   /**
    * Answer from the cache: `status` 200-ish with `headers`/`body`, or 304 when `notModified`. For `stale`,
@@ -137,12 +124,17 @@ export interface HttpCache {
   etagFor(body: Buffer): string;
   /** True when the request's `If-None-Match` matches the response's ETag and a 304 may replace a 200/203. */
   matchesIfNoneMatch(request: Pick<HttpRequestInfo, 'headers'>, response: Pick<HttpResponseInfo, 'status' | 'headers'>): boolean;
+  /**
+   * After a conditional request made for a stale entry (`lookup`'s `validate`) got 304: updates the entry's fields
+   * from the 304, stores it fresh again (through `fill`) and returns the answer for the client.
+   */
+  refresh(key: string, request: HttpRequestInfo, entry: StoredHttpResponse, notModified: HttpResponseInfo['headers'], route?: HttpCacheRouteOptions, fill?: FillToken): Promise<CachedAnswer>;
   /** Drops every entry carrying one of `tags`. */
   invalidate(tags: readonly string[]): Promise<void>;
   /** Drops every stored response of `host` + `path`, whatever its query or variant (RFC 9111 §4.4). */
   invalidateUrl(host: string, path: string): Promise<void>;
   /** A stored response as an answer to `request` (headers, body, `Age`, 304 when its conditionals match). */
-  answer(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE'): CachedAnswer;
+  answer(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE' | 'REVALIDATED'): CachedAnswer;
   /** True when `request` is our own background revalidation (carries the process's secret token). */
   isRevalidation(request: Pick<HttpRequestInfo, 'headers'>): boolean;
   /** Releases the revalidation slot of `key` (after a failed background revalidation). */
@@ -161,27 +153,10 @@ export function revalidationToken(): string {
   return tokenHolder[TOKEN];
 }
 
-// Hop-by-hop and per-response headers (RFC 9110 §7.6.1, RFC 9111 §3.1) plus the ones we recompute per answer.
-const NOT_STORED = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding',
-  'upgrade', 'content-length', 'set-cookie', 'age', 'x-cache', 'surrogate-control', 'server-timing', 'retry-after',
-  'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy',
-]);
 // What a 304 carries (RFC 9110 §15.4.5).
 const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'];
 const REVALIDATION_LEASE_MS = 30_000;
-// Stores that hand back the same object on every hit (the memory store) then decode the body once.
-const decodedBodies = new WeakMap<StoredHttpResponse, Buffer>();
-
-function bodyOf(entry: StoredHttpResponse): Buffer {
-  let body = decodedBodies.get(entry);
-  if (!body) {
-    body = Buffer.from(entry.body, 'base64');
-    decodedBodies.set(entry, body);
-  }
-  return body;
-}
-
+const REVALIDATION_KEEP_MS = 300_000;
 function positiveSeconds(name: string, value: number | undefined, allowZero: boolean): void {
   if (value === undefined) return;
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -189,10 +164,17 @@ function positiveSeconds(name: string, value: number | undefined, allowZero: boo
   }
 }
 
-/** Header names a response's `Connection` field marks as hop-by-hop (RFC 9110 §7.6.1). */
-function connectionOptions(headers: HttpResponseInfo['headers']): Set<string> {
-  const value = headerValue(headers, 'connection');
-  return new Set(value ? value.split(',').map((name) => name.trim().toLowerCase()) : []);
+/** RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it. */
+function varyMatches(request: Pick<HttpRequestInfo, 'headers'>, entry: StoredHttpResponse): boolean {
+  for (let index = 0; index < entry.vary.length; index++) {
+    if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) return false;
+  }
+  return true;
+}
+
+/** The client's own conditional request (its 304 is its own business, not a validation of ours). */
+function isConditional(request: Pick<HttpRequestInfo, 'headers'>): boolean {
+  return headerValue(request.headers, 'if-none-match') !== undefined || headerValue(request.headers, 'if-modified-since') !== undefined;
 }
 
 /**
@@ -271,6 +253,39 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
     return { responseStatus: notModified ? 304 : entry.status, headers, body: notModified ? Buffer.alloc(0) : stored, notModified };
   };
 
+  /** The entry to store for a response, or why it may not be stored. */
+  const prepare = (request: HttpRequestInfo, response: HttpResponseInfo, route: HttpCacheRouteOptions | undefined, etag: string) => {
+    if (response.body.byteLength > maxBodyBytes) return { reason: 'too-large' as const };
+    const ttl = route?.ttl ?? options.ttl;
+    positiveSeconds('ttl', ttl, false);
+    const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
+    const now = clock.now();
+    const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
+    const decision = evaluateCacheResponse(request, response, defaults, rules, now);
+    if (!decision.store) return { reason: decision.reason ?? ('not-storable' as const) };
+    const entry = createStoredResponse(request, response, decision, etag, now);
+    const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
+    const { freshness } = decision;
+    // A response with a validator stays a while past its usefulness, so a stale hit can be revalidated (RFC 9111 §4.3).
+    const keepMs = validatorOf(entry) === undefined ? 0 : REVALIDATION_KEEP_MS;
+    const usefulMs = freshness.lifetimeMs - freshness.initialAgeMs + Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs) + keepMs;
+    return { entry, storeOptions: { ttl: Math.max(1, Math.ceil(usefulMs / 1000)), tags } };
+  };
+
+  /** Stores an entry (through the fill when there is one); the reason it was not stored, or undefined. */
+  const persist = async (key: string, entry: StoredHttpResponse, storeOptions: { ttl: number; tags: string[] }, fill: FillToken | undefined): Promise<'invalidated' | 'store-error' | undefined> => {
+    try {
+      if (fill && store.fill) {
+        // Refused when a write or an invalidation reached the store after the fill began (before the handler ran).
+        if (!(await store.fill(fill, key, entry, storeOptions))) return 'invalidated';
+      } else await store.set(key, entry, storeOptions);
+    } catch (error) {
+      logger.warn({ err: error, key }, '[wai:metrics-core] response cache write failed; the response was sent uncached');
+      return 'store-error';
+    }
+    return undefined;
+  };
+
   return {
     store,
     isRevalidation,
@@ -293,12 +308,7 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       }
       const now = clock.now();
       let freshness: Freshness = entry && entry.v === 2 ? freshnessOf(entry, now) : 'expired';
-      // RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it.
-      if (entry && freshness !== 'expired') {
-        for (let index = 0; index < entry.vary.length; index++) {
-          if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) freshness = 'expired';
-        }
-      }
+      if (entry && freshness !== 'expired' && !varyMatches(request, entry)) freshness = 'expired';
       // Request max-age / min-fresh (RFC 9111 §5.2.1.1, §5.2.1.3): the client accepts less than the cache would.
       if (entry && freshness !== 'expired' && (rule.maxAgeMs !== undefined || rule.minFreshMs !== undefined)) {
         const age = currentAgeMs(entry, now);
@@ -308,6 +318,13 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
         const miss = await missing(key, rule.store);
         if (entry && freshness === 'stale-if-error') miss.fallback = entry;
         if (rule.onlyIfCached) miss.onlyIfCached = true;
+        if (entry && entry.v === 2 && miss.store && varyMatches(request, entry) && !isConditional(request)) {
+          const conditional = validatorOf(entry);
+          if (conditional) {
+            miss.validate = entry;
+            miss.conditional = conditional;
+          }
+        }
         return miss;
       }
       const answered = answer(request, entry, freshness === 'fresh' ? 'HIT' : 'STALE');
@@ -324,56 +341,23 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       const existing = headerValue(response.headers, 'etag');
       const etag = existing ?? (response.status >= 200 && response.status < 300 ? createEtag(response.body) : '');
       const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { ...response.headers, etag } });
-      const result = (stored: boolean, reason?: HttpCacheSaveResult['reason']): HttpCacheSaveResult => {
-        revalidating.delete(key);
-        return reason ? { stored, reason, etag, notModified } : { stored, etag, notModified };
-      };
-      if (response.body.byteLength > maxBodyBytes) return result(false, 'too-large');
-      const ttl = route?.ttl ?? options.ttl;
-      positiveSeconds('ttl', ttl, false);
-      const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
+      revalidating.delete(key);
+      const prepared = prepare(request, response, route, etag);
+      if (!prepared.entry) return { stored: false, reason: prepared.reason, etag, notModified };
+      const reason = await persist(key, prepared.entry, prepared.storeOptions, fill);
+      return reason ? { stored: false, reason, etag, notModified } : { stored: true, etag, notModified };
+    },
+
+    async refresh(key, request, entry, notModified, route, fill) {
       const now = clock.now();
-      const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
-      const decision = evaluateCacheResponse(request, response, defaults, rules, now);
-      if (!decision.store) return result(false, decision.reason);
-      const hopByHop = connectionOptions(response.headers);
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        const lower = name.toLowerCase();
-        if (value === undefined || NOT_STORED.has(lower) || hopByHop.has(lower)) continue;
-        headers[lower] = Array.isArray(value) ? [...(value as string[])] : String(value);
+      const response = { status: entry.status, headers: freshenedHeaders(entry, notModified, now), body: bodyOf(entry) };
+      const prepared = prepare(request, response, route, headerValue(response.headers, 'etag') ?? entry.etag);
+      if (prepared.entry) {
+        void persist(key, prepared.entry, prepared.storeOptions, fill);
+        return answer(request, prepared.entry, 'REVALIDATED');
       }
-      // The origin's Date travels with the response (RFC 9110 §6.6.1); one made here when the app set none.
-      headers.date ??= new Date(now).toUTCString();
-      const { freshness } = decision;
-      const entry: StoredHttpResponse = {
-        v: 2,
-        status: response.status,
-        headers,
-        body: response.body.toString('base64'),
-        etag,
-        storedAt: now,
-        initialAgeMs: freshness.initialAgeMs,
-        ttlMs: freshness.lifetimeMs,
-        staleWhileRevalidateMs: freshness.staleWhileRevalidateMs,
-        staleIfErrorMs: freshness.staleIfErrorMs,
-        vary: decision.vary,
-        varyValues: decision.vary.map((name) => headerValue(request.headers, name) ?? null),
-        route: request.route,
-      };
-      const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
-      const usefulMs = freshness.lifetimeMs - freshness.initialAgeMs + Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs);
-      const storeOptions = { ttl: Math.max(1, Math.ceil(usefulMs / 1000)), tags };
-      try {
-        if (fill && store.fill) {
-          // Refused when a write or an invalidation reached the store after the fill began (before the handler ran).
-          if (!(await store.fill(fill, key, entry, storeOptions))) return result(false, 'invalidated');
-        } else await store.set(key, entry, storeOptions);
-      } catch (error) {
-        logger.warn({ err: error, key }, '[wai:metrics-core] response cache write failed; the response was sent uncached');
-        return result(false, 'store-error');
-      }
-      return result(true);
+      // The 304 made it unstorable (e.g. no-store now): answer once with the updated fields, keep nothing.
+      return answer(request, { ...entry, headers: createStoredResponse(request, response, { vary: entry.vary, freshness: { ...entry, explicit: false, lifetimeMs: 0, staleIfErrorMs: 0 } }, entry.etag, now).headers }, 'REVALIDATED');
     },
 
     async invalidate(tags) {

@@ -40,7 +40,17 @@ export type PipelineAction =
    * Run the handler after setting `headers`; when `capture` is present, buffer the response and pass it to
    * `capture.complete` (without it the pipeline has nothing more to do).
    */
-  | { type: 'forward'; headers: Record<string, string>; capture?: ResponseCapture };
+  | {
+      type: 'forward';
+      headers: Record<string, string>;
+      capture?: ResponseCapture;
+      /**
+       * Request headers to set before the handler runs: the validator of a stale stored response (RFC 9111
+       * §4.3.1). A handler that answers it with 304 (Express's `res.send` does, or a proxied origin) refreshes the
+       * stored response; the client still gets the full response.
+       */
+      requestHeaders?: Record<string, string>;
+    };
 
 export interface HttpPipelineOptions extends HttpCacheOptions {
   /** An existing cache (its options win); otherwise one is made from these options. */
@@ -113,6 +123,10 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
     maxBodyBytes,
     abandon: () => cache.endRevalidation(key),
     async complete(response) {
+      if (lookup.validate !== undefined && response.status === 304) {
+        const answered = await cache.refresh(key, request, lookup.validate, response.headers, route, lookup.fill);
+        return { status: answered.responseStatus, headers: answered.headers, remove: [], body: answered.body };
+      }
       const fallback: StoredHttpResponse | undefined = lookup.fallback;
       if (fallback !== undefined && response.status >= 500) {
         // RFC 5861 §4: the handler failed and the stored response is within stale-if-error.
@@ -128,7 +142,8 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
       }
       const final = etag === undefined ? response : { ...response, headers: { ...response.headers, etag } };
       if (store) {
-        void cache.save(key, request, final, route, lookup.fill).catch((error: unknown) => logger.warn({ err: error, key }, '[wai:metrics-core] storing the response failed'));
+        // The handler's own response: `save` makes the same tag and marks it as ours (never sent to validate).
+        void cache.save(key, request, response, route, lookup.fill).catch((error: unknown) => logger.warn({ err: error, key }, '[wai:metrics-core] storing the response failed'));
       }
       if (cache.matchesIfNoneMatch(request, final)) {
         return { status: 304, headers, remove: NOT_MODIFIED_REMOVED, body: Buffer.alloc(0) };
@@ -150,7 +165,10 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
           return { type: 'respond', response: { status: 504, headers: { 'content-type': 'application/json', 'content-length': String(body.byteLength) }, body } };
         }
         // A conditional request still needs the ETag / 304 decision even when nothing may be stored.
-        return { type: 'forward', headers: MISS_HEADERS, capture: storeCapture(request, lookup.key, route, lookup.store, lookup) };
+        if (lookup.conditional === undefined) return { type: 'forward', headers: MISS_HEADERS, capture: storeCapture(request, lookup.key, route, lookup.store, lookup) };
+        // The adapter adds the validator to the request it hands the handler; the pipeline keeps the client's view.
+        const clientView = { ...request, headers: { ...request.headers } };
+        return { type: 'forward', headers: MISS_HEADERS, requestHeaders: lookup.conditional, capture: storeCapture(clientView, lookup.key, route, lookup.store, lookup) };
       }
       const action: PipelineAction = { type: 'respond', response: { status: lookup.responseStatus, headers: lookup.headers, body: lookup.body } };
       if (lookup.entry.route !== undefined) action.route = lookup.entry.route;

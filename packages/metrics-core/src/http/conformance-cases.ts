@@ -153,12 +153,16 @@ export const HTTP_CONFORMANCE_CASES: readonly ConformanceCase[] = [
     ],
   },
   {
-    name: 'Set-Cookie responses and Authorization requests are never served from the cache',
+    name: 'Set-Cookie responses, a 500 without a lifetime, and Authorization / Cookie / no-store requests are never served from the cache',
     steps: [
       { path: '/a', origin: { headers: { 'set-cookie': 'sid=1' } }, expect: { status: 200, ran: true } },
       { path: '/a', expect: { status: 200, ran: true } },
       { path: '/b', expect: { status: 200, ran: true } },
       { path: '/b', headers: { authorization: 'Bearer x' }, expect: { status: 200, ran: true } },
+      { path: '/b', headers: { cookie: 'sid=1' }, expect: { status: 200, ran: true } },
+      { path: '/b', headers: { 'cache-control': 'no-store' }, expect: { status: 200, ran: true } },
+      { path: '/e', origin: { status: 500 }, expect: { status: 500, ran: true } },
+      { path: '/e', origin: { status: 500 }, expect: { status: 500, ran: true } },
     ],
   },
   {

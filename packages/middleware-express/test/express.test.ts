@@ -1,5 +1,6 @@
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { configureForEnvironment, createMemoryCacheStore, createPerformanceMonitor, loadConfigFromEnv, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
+import { sharedLimitStatuses } from '@wai/metrics-core/http/testing';
 import { testRedis } from '@wai/test-services';
 import express from 'express';
 import express4 from 'express4';
@@ -315,17 +316,13 @@ describe.each([
       const redis = await testRedis('express-rate-limit');
       cleanups.push(() => redis.close());
       const store = createTestRedisRateLimitStore(redis.client, redis.prefix);
-      const urls: string[] = [];
-      for (let instance = 0; instance < 2; instance++) {
+      const start = (instance: number) => {
         const app = framework();
         app.use(adaptiveRateLimit({ max: 3, windowMs: 60_000, store, keyGenerator: () => 'shared-client' }));
         app.get('/x', (_req, res) => void res.send(`instance ${instance}`));
-        urls.push((await serve(app)).url);
-      }
-      expect(urls[0]).not.toBe(urls[1]);
-      const statuses = [];
-      for (let index = 0; index < 5; index++) statuses.push((await fetch(`${urls[index % 2]}/x`)).status);
-      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+        return listen(app as never);
+      };
+      expect(await sharedLimitStatuses(start)).toEqual([200, 200, 200, 429, 429]);
     });
   });
 });

@@ -2,9 +2,10 @@ import { Agent, get as httpGet } from 'node:http';
 import type { Socket } from 'node:net';
 import { createMemoryCacheStore, createPerformanceMonitor, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
 import { createFakeClock } from '@wai/metrics-core/testing';
+import { sharedLimitStatuses } from '@wai/metrics-core/http/testing';
 import { pipelinedGets, testRedis } from '@wai/test-services';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { eventually } from '../../middleware-express/test/helpers.js';
 import { createTestRedisRateLimitStore } from '../../middleware-express/test/redis-rate-limit-store.js';
 import { waiPerformance, type WaiPerformanceOptions } from '../src/index.js';
@@ -16,11 +17,12 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-function monitorForTest(): PerformanceMonitor {
+/** A monitor without system sampling or default alerts, closed when the test finishes. */
+const monitorForTest = (): PerformanceMonitor => {
   const monitor = createPerformanceMonitor({ systemMetrics: false, defaultAlertRules: false });
-  cleanups.push(() => monitor.close());
+  onTestFinished(() => monitor.close());
   return monitor;
-}
+};
 
 async function appWith(options: WaiPerformanceOptions, routes: (app: FastifyInstance) => void): Promise<FastifyInstance> {
   const app = Fastify();
@@ -405,18 +407,13 @@ describe('rate limiting (config.rateLimit)', () => {
     const redis = await testRedis('fastify-rate-limit');
     cleanups.push(() => redis.close());
     const store = createTestRedisRateLimitStore(redis.client, redis.prefix);
-    const urls: string[] = [];
-    for (let instance = 0; instance < 2; instance++) {
+    const start = async (instance: number) => {
       const app = await appWith({ monitor: monitorForTest(), rateLimit: { max: 3, windowMs: 60_000, store } }, (server) => {
         server.get('/x', async () => `instance ${instance}`);
       });
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      urls.push(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`);
-    }
-    expect(urls[0]).not.toBe(urls[1]);
-    const statuses = [];
-    for (let index = 0; index < 5; index++) statuses.push((await fetch(`${urls[index % 2]}/x`)).status);
-    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      return { url: await app.listen({ port: 0, host: '127.0.0.1' }), close: () => app.close() };
+    };
+    expect(await sharedLimitStatuses(start)).toEqual([200, 200, 200, 429, 429]);
   });
 });
 

@@ -120,3 +120,19 @@ export async function runConformanceCase(target: ConformanceTarget, testCase: Co
 }
 
 export { HTTP_CONFORMANCE_CASES } from './conformance-cases.js';
+
+/**
+ * Rate limiting shared across instances: starts two instances of an adapter (each limiting every key to 3
+ * requests a minute through the same `RateLimitStore` the caller gave `start`), sends 5 requests alternating
+ * between them, and returns their statuses (`[200, 200, 200, 429, 429]` when the limit is shared).
+ */
+export async function sharedLimitStatuses(start: (instance: number) => Promise<ConformanceServer>): Promise<number[]> {
+  const servers = [await start(0), await start(1)];
+  try {
+    const statuses: number[] = [];
+    for (let index = 0; index < 5; index++) statuses.push((await send((servers[index % 2] as ConformanceServer).url, 'GET', '/x', {})).status);
+    return statuses;
+  } finally {
+    await Promise.all(servers.map((server) => server.close()));
+  }
+}

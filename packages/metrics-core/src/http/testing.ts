@@ -2,6 +2,7 @@
 export {
   HTTP_CONFORMANCE_CASES,
   runConformanceCase,
+  sharedLimitStatuses,
   type ConformanceCacheOptions,
   type ConformanceCase,
   type ConformanceServer,

@@ -1,145 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
-import type { CacheStore, FillToken } from '../types.js';
+import { silentLogger } from '../logger.js';
+import type { FillToken } from '../types.js';
 import { createCacheKey, headerValue, requestHost, urlTag } from './cache-key.js';
-import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason, type ResponseCacheReason } from './cacheability.js';
+import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason } from './cacheability.js';
 import { createEtag, isNotModified } from './etag.js';
 import { ageSeconds, currentAgeMs, freshnessOf, type Freshness } from './freshness.js';
+import type { CachedAnswer, HttpCache, HttpCacheLookup, HttpCacheOptions, HttpCacheRouteOptions } from './http-cache-types.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';
 import { bodyOf, createStoredResponse, freshenedHeaders, validatorOf, type StoredHttpResponse } from './stored-response.js';
 
 export type { StoredHttpResponse } from './stored-response.js';
-
-export interface HttpCacheRouteOptions {
-  /**
-   * Freshness lifetime in seconds for responses whose origin states none (no `s-maxage`, `max-age` or
-   * `Expires`); with `overrideOrigin` it replaces the origin's.
-   */
-  ttl?: number;
-  /**
-   * Let `ttl` and `staleWhileRevalidate` replace the origin's `s-maxage` / `max-age` / `Expires` /
-   * `stale-while-revalidate` / `stale-if-error` (an operator's choice; RFC 9111 §4.2.4's out-of-band contract).
-   * `no-store`, `private`, `no-cache`, `must-revalidate` and `s-maxage`'s no-stale rule still apply. @default false
-   */
-  overrideOrigin?: boolean;
-  /** Tags so write routes can invalidate the cached reads (`invalidate(['workshops'])`). */
-  tags?: readonly string[];
-  /**
-   * Seconds a stale response may still be served while one background revalidation runs (RFC 5861), granted
-   * with `ttl` where the origin states no freshness; the origin's own `stale-while-revalidate` wins.
-   */
-  staleWhileRevalidate?: number;
-  /** Request headers that select a variant (part of the key), beyond what the response's `Vary` names. */
-  vary?: readonly string[];
-}
-
-export interface HttpCacheOptions extends CacheRulesOptions, HttpCacheRouteOptions {
-  /** Where responses live (any @wai cache or your own store). @default createMemoryCacheStore() */
-  store?: CacheStore;
-  /**
-   * Seconds fresh for responses that state no freshness of their own. Without it (the RFC 9111 default) such a
-   * response is stored only under the `Last-Modified` heuristic, so set it for handlers that send no
-   * `Cache-Control`. @default undefined
-   */
-  ttl?: number;
-  /** @default 0 */
-  staleWhileRevalidate?: number;
-  /** Largest body (bytes) that is stored; larger responses pass through uncached. @default 1048576 */
-  maxBodyBytes?: number;
-  /** The request's `Host` is part of the key (a route may answer per hostname). @default true */
-  keyIncludesHost?: boolean;
-  clock?: Clock;
-  logger?: Logger;
-}
-
-export type HttpCacheLookup =
-  /** Caching does not apply to this request (method, credentials, `no-store`). */
-  | { status: 'bypass'; reason: RequestCacheReason }
-  /**
-   * Run the handler; `store` says whether its response may be saved under `key`. `fill` (when the store supports
-   * fills) was taken before the handler runs: pass it to `save`, which then refuses to store a response that a
-   * write made outdated while the handler ran.
-   */
-  | {
-      status: 'miss';
-      key: string;
-      store: boolean;
-      reason?: RequestCacheReason | 'revalidation';
-      fill?: FillToken;
-      /** A stored response past its lifetime but within `stale-if-error`: serve it if the handler fails (5xx). */
-      fallback?: StoredHttpResponse;
-      /** The request asked for `only-if-cached` and nothing usable is stored: answer 504 (RFC 9111 §5.2.1.7). */
-      onlyIfCached?: true;
-      /**
-       * A stale stored response with a validator: run the handler with `conditional` added to the request; a 304
-       * then goes to `refresh(key, request, validate, …)` (RFC 9111 §4.3.1).
-       */
-      validate?: StoredHttpResponse;
-      conditional?: Record<string, string>;
-    }
-  /**
-   * Answer from the cache: `status` 200-ish with `headers`/`body`, or 304 when `notModified`. For `stale`,
-   * `revalidate` is true for exactly one request at a time: that adapter re-runs the route in the background.
-   */
-  | {
-      status: 'hit' | 'stale';
-      key: string;
-      entry: StoredHttpResponse;
-      responseStatus: number;
-      headers: Record<string, string | string[]>;
-      body: Buffer;
-      notModified: boolean;
-      revalidate: boolean;
-    };
-
-export interface CachedAnswer {
-  responseStatus: number;
-  headers: Record<string, string | string[]>;
-  /** The stored body (also for HEAD: the server drops it); empty for 304. */
-  body: Buffer;
-  notModified: boolean;
-}
-
-export interface HttpCacheSaveResult {
-  stored: boolean;
-  reason?: ResponseCacheReason | 'too-large' | 'store-error' | 'invalidated';
-  /** The entity tag the response carries (existing or generated); send it with the response. */
-  etag: string;
-  /** The request's `If-None-Match` matches: answer 304 instead of the body. */
-  notModified: boolean;
-}
-
-export interface HttpCache {
-  readonly store: CacheStore;
-  lookup(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheLookup>;
-  /**
-   * Saves a finished response (when the rules allow) and returns the ETag / 304 decision for it. Pass the miss's
-   * `fill`: without it the response is stored with a plain `set`, even if a write happened while it was made.
-   */
-  save(key: string, request: HttpRequestInfo, response: HttpResponseInfo, route?: HttpCacheRouteOptions, fill?: FillToken): Promise<HttpCacheSaveResult>;
-  /** The strong ETag for a body (what `save` stores when the response has none). */
-  etagFor(body: Buffer): string;
-  /** True when the request's `If-None-Match` matches the response's ETag and a 304 may replace a 200/203. */
-  matchesIfNoneMatch(request: Pick<HttpRequestInfo, 'headers'>, response: Pick<HttpResponseInfo, 'status' | 'headers'>): boolean;
-  /**
-   * After a conditional request made for a stale entry (`lookup`'s `validate`) got 304: updates the entry's fields
-   * from the 304, stores it fresh again (through `fill`) and returns the answer for the client.
-   */
-  refresh(key: string, request: HttpRequestInfo, entry: StoredHttpResponse, notModified: HttpResponseInfo['headers'], route?: HttpCacheRouteOptions, fill?: FillToken): Promise<CachedAnswer>;
-  /** Drops every entry carrying one of `tags`. */
-  invalidate(tags: readonly string[]): Promise<void>;
-  /** Drops every stored response of `host` + `path`, whatever its query or variant (RFC 9111 §4.4). */
-  invalidateUrl(host: string, path: string): Promise<void>;
-  /** A stored response as an answer to `request` (headers, body, `Age`, 304 when its conditionals match). */
-  answer(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE' | 'REVALIDATED'): CachedAnswer;
-  /** True when `request` is our own background revalidation (carries the process's secret token). */
-  isRevalidation(request: Pick<HttpRequestInfo, 'headers'>): boolean;
-  /** Releases the revalidation slot of `key` (after a failed background revalidation). */
-  endRevalidation(key: string): void;
-}
+export type { CachedAnswer, HttpCache, HttpCacheLookup, HttpCacheOptions, HttpCacheRouteOptions, HttpCacheSaveResult } from './http-cache-types.js';
 
 /** Header a background revalidation carries; its value is a per-process secret so clients cannot force misses. */
 export const REVALIDATION_HEADER = 'x-wai-cache-revalidate';
@@ -175,6 +49,53 @@ function varyMatches(request: Pick<HttpRequestInfo, 'headers'>, entry: StoredHtt
 /** The client's own conditional request (its 304 is its own business, not a validation of ours). */
 function isConditional(request: Pick<HttpRequestInfo, 'headers'>): boolean {
   return headerValue(request.headers, 'if-none-match') !== undefined || headerValue(request.headers, 'if-modified-since') !== undefined;
+}
+
+/** A stored response as the answer to `request` now: its headers (or a 304's), `Age`, `X-Cache`, body. */
+function answerFrom(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE' | 'REVALIDATED', now: number): CachedAnswer {
+  const notModified = isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
+    status: entry.status,
+    etag: entry.etag || undefined,
+    lastModified: headerValue(entry.headers, 'last-modified'),
+  });
+  const headers: Record<string, string | string[]> = {};
+  const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
+  for (const name of source) {
+    const value = entry.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  if (entry.etag) headers.etag = entry.etag;
+  headers.age = String(ageSeconds(entry, now));
+  headers['x-cache'] = xCache;
+  const stored = bodyOf(entry);
+  if (!notModified) headers['content-length'] = String(stored.byteLength);
+  // A HEAD gets the body too: Node sends none for HEAD, and Fastify's HEAD route sets content-length from it.
+  return { responseStatus: notModified ? 304 : entry.status, headers, body: notModified ? Buffer.alloc(0) : stored, notModified };
+};
+
+/** The entry to store for a response (with its store options), or why it may not be stored. */
+function prepareEntry(
+  settings: { options: HttpCacheOptions; rules: CacheRulesOptions; maxBodyBytes: number; now: number },
+  request: HttpRequestInfo,
+  response: HttpResponseInfo,
+  route: HttpCacheRouteOptions | undefined,
+  etag: string,
+) {
+  const { options, rules, maxBodyBytes, now } = settings;
+  if (response.body.byteLength > maxBodyBytes) return { reason: 'too-large' as const };
+  const ttl = route?.ttl ?? options.ttl;
+  positiveSeconds('ttl', ttl, false);
+  const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
+  const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
+  const decision = evaluateCacheResponse(request, response, defaults, rules, now);
+  if (!decision.store) return { reason: decision.reason ?? ('not-storable' as const) };
+  const entry = createStoredResponse(request, response, decision, etag, now);
+  const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
+  const { freshness } = decision;
+  // A response with a validator stays a while past its usefulness, so a stale hit can be revalidated (RFC 9111 §4.3).
+  const keepMs = validatorOf(entry) === undefined ? 0 : REVALIDATION_KEEP_MS;
+  const usefulMs = freshness.lifetimeMs - freshness.initialAgeMs + Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs) + keepMs;
+  return { entry, storeOptions: { ttl: Math.max(1, Math.ceil(usefulMs / 1000)), tags } };
 }
 
 /**
@@ -231,46 +152,10 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
       lastModified: headerValue(response.headers, 'last-modified'),
     });
 
-  const answer: HttpCache['answer'] = (request, entry, xCache) => {
-    const notModified = isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
-      status: entry.status,
-      etag: entry.etag || undefined,
-      lastModified: headerValue(entry.headers, 'last-modified'),
-    });
-    const headers: Record<string, string | string[]> = {};
-    const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
-    for (const name of source) {
-      const value = entry.headers[name];
-      if (value !== undefined) headers[name] = value;
-    }
-    if (entry.etag) headers.etag = entry.etag;
-    const now = clock.now();
-    headers.age = String(ageSeconds(entry, now));
-    headers['x-cache'] = xCache;
-    const stored = bodyOf(entry);
-    if (!notModified) headers['content-length'] = String(stored.byteLength);
-    // A HEAD gets the body too: Node sends none for HEAD, and Fastify's HEAD route sets content-length from it.
-    return { responseStatus: notModified ? 304 : entry.status, headers, body: notModified ? Buffer.alloc(0) : stored, notModified };
-  };
+  const answer: HttpCache['answer'] = (request, entry, xCache) => answerFrom(request, entry, xCache, clock.now());
 
-  /** The entry to store for a response, or why it may not be stored. */
-  const prepare = (request: HttpRequestInfo, response: HttpResponseInfo, route: HttpCacheRouteOptions | undefined, etag: string) => {
-    if (response.body.byteLength > maxBodyBytes) return { reason: 'too-large' as const };
-    const ttl = route?.ttl ?? options.ttl;
-    positiveSeconds('ttl', ttl, false);
-    const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
-    const now = clock.now();
-    const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
-    const decision = evaluateCacheResponse(request, response, defaults, rules, now);
-    if (!decision.store) return { reason: decision.reason ?? ('not-storable' as const) };
-    const entry = createStoredResponse(request, response, decision, etag, now);
-    const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
-    const { freshness } = decision;
-    // A response with a validator stays a while past its usefulness, so a stale hit can be revalidated (RFC 9111 §4.3).
-    const keepMs = validatorOf(entry) === undefined ? 0 : REVALIDATION_KEEP_MS;
-    const usefulMs = freshness.lifetimeMs - freshness.initialAgeMs + Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs) + keepMs;
-    return { entry, storeOptions: { ttl: Math.max(1, Math.ceil(usefulMs / 1000)), tags } };
-  };
+  const prepare = (request: HttpRequestInfo, response: HttpResponseInfo, route: HttpCacheRouteOptions | undefined, etag: string) =>
+    prepareEntry({ options, rules, maxBodyBytes, now: clock.now() }, request, response, route, etag);
 
   /** Stores an entry (through the fill when there is one); the reason it was not stored, or undefined. */
   const persist = async (key: string, entry: StoredHttpResponse, storeOptions: { ttl: number; tags: string[] }, fill: FillToken | undefined): Promise<'invalidated' | 'store-error' | undefined> => {

@@ -175,9 +175,9 @@ function captureResponse(req: Request, res: Response, info: HttpRequestInfo, cap
     res.write = write as Response['write'];
     res.end = end as Response['end'];
     if (bodyless) {
-      capture
-        .complete({ status: res.statusCode, headers: res.getHeaders(), body: Buffer.alloc(0) })
-        .finally(() => end(last, encoding, done));
+      const finish = () => void end(last, encoding, done);
+      // The pipeline logs a failed invalidation itself; the response ends either way.
+      capture.complete({ status: res.statusCode, headers: res.getHeaders(), body: Buffer.alloc(0) }).then(finish, finish);
       return res;
     }
     if (!chunks || res.headersSent) {

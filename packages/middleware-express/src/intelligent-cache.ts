@@ -15,7 +15,10 @@ import { getDefaultCacheStore } from './defaults.js';
 import { currentLabel, getTrack, routeLabel, setRouteLabel } from './request-state.js';
 
 export interface IntelligentCacheOptions {
-  /** Freshness lifetime in seconds where the response states none (`max-age`, `s-maxage`, `Expires`). @default 300 */
+  /**
+   * Freshness lifetime in seconds for responses that state none (`max-age`, `s-maxage`, `Expires`); without it
+   * those are stored only under the `Last-Modified` heuristic (RFC 9111). @default undefined
+   */
   ttl?: number;
   /** Let `ttl` / `staleWhileRevalidate` replace the response's own freshness headers. @default false */
   overrideOrigin?: boolean;

@@ -10,7 +10,7 @@ export interface RouteMonitoringOptions {
   monitor?: PerformanceMonitor;
   /** Cache GET/HEAD responses. @default false */
   enableCaching?: boolean;
-  /** TTL of cached responses (seconds). @default 300 */
+  /** TTL (seconds) of cached responses that state no freshness of their own. @default 300 */
   cacheTTL?: number;
   /** Further cache options (store, tags, vary, staleWhileRevalidate, …). */
   cache?: Omit<IntelligentCacheOptions, 'ttl'>;

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ["src/index.ts","src/testing.ts"],
+  entry: { index: "src/index.ts", testing: "src/testing.ts", "http/index": "src/http/index.ts", "http/testing": "src/http/testing.ts" },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -1,24 +1,31 @@
 import { request as httpRequest } from 'node:http';
+import { silentLogger, type CacheStore, type Clock, type Logger } from '@wai/metrics-core';
 import {
-  createHttpCache,
+  createHttpPipeline,
   REVALIDATION_HEADER,
   revalidationToken,
-  silentLogger,
-  type CacheStore,
-  type Clock,
   type HttpCache,
-  type HttpCacheLookup,
   type HttpRequestInfo,
-  type Logger,
-  type FillToken,
-} from '@wai/metrics-core';
+  type PipelineAction,
+  type PipelineResponse,
+  type ResponseCapture,
+} from '@wai/metrics-core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { getDefaultCacheStore } from './defaults.js';
 import { currentLabel, getTrack, routeLabel, setRouteLabel } from './request-state.js';
 
 export interface IntelligentCacheOptions {
-  /** Freshness lifetime in seconds. @default 300 */
+  /**
+   * Freshness lifetime in seconds for responses that state none (`max-age`, `s-maxage`, `Expires`); without it
+   * those are stored only under the `Last-Modified` heuristic (RFC 9111). @default undefined
+   */
   ttl?: number;
+  /** Let `ttl` / `staleWhileRevalidate` replace the response's own freshness headers. @default false */
+  overrideOrigin?: boolean;
+  /** Include the request's `Host` in the key. @default true */
+  keyIncludesHost?: boolean;
+  /** Invalidate a URL's stored responses when an unsafe request to it succeeds (RFC 9111 §4.4). @default true */
+  invalidateOnUnsafe?: boolean;
   /** Where responses live (any @wai cache or your own `CacheStore`). @default the shared default store */
   store?: CacheStore;
   /** Tags on every stored response, so `invalidateOnWrite({ tags })` can drop them. @default [] */
@@ -29,7 +36,7 @@ export interface IntelligentCacheOptions {
   allowAuthorized?: boolean;
   /** Statuses that may be stored. @default [200, 203, 204, 300, 301, 404, 410] */
   statuses?: readonly number[];
-  /** Seconds a stale response is still served while one background refresh runs. @default 0 */
+  /** Seconds a stale response is still served while one background refresh runs (with `ttl`; the origin's own value wins). @default 0 */
   staleWhileRevalidate?: number;
   /** Largest body stored (bytes). @default 1048576 */
   maxBodyBytes?: number;
@@ -83,49 +90,43 @@ function revalidateInBackground(req: Request, cache: HttpCache, key: string, log
   outgoing.end();
 }
 
-function sendCached(res: Response, lookup: Extract<Awaited<ReturnType<HttpCache['lookup']>>, { status: 'hit' | 'stale' }>): void {
-  res.statusCode = lookup.responseStatus;
-  for (const [name, value] of Object.entries(lookup.headers)) res.setHeader(name, value);
-  if (lookup.responseStatus !== 304) res.setHeader('Content-Length', lookup.body.byteLength);
-  res.end(lookup.body);
+function sendResponse(res: Response, response: PipelineResponse): void {
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.end(response.body);
 }
 
 /**
- * HTTP response caching for GET/HEAD routes (`app.get('/x', intelligentCache({ ttl: 600 }), handler)`), with the
- * rules of @wai/metrics-core's `createHttpCache`: credentials and `Set-Cookie` never cached, `Cache-Control`
- * honoured, ETag + 304, `X-Cache: HIT | MISS | STALE`, stale-while-revalidate and tags.
+ * HTTP response caching (`app.get('/x', intelligentCache({ ttl: 600 }), handler)`, or `app.use(intelligentCache())`
+ * in front of every route) with the rules of @wai/metrics-core's HTTP pipeline: freshness from the origin's
+ * headers (the `ttl` where they state none), credentials and `Set-Cookie` never cached, ETag + 304,
+ * `X-Cache: HIT | MISS | STALE`, stale-while-revalidate / stale-if-error, tags, and unsafe requests invalidating
+ * their URL's stored responses.
  */
 export function intelligentCache(options: IntelligentCacheOptions = {}): IntelligentCacheMiddleware {
   const logger = options.logger ?? silentLogger;
-  const cache = createHttpCache({ ...options, store: options.store ?? getDefaultCacheStore(), logger });
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const pipeline = createHttpPipeline({ ...options, store: options.store ?? getDefaultCacheStore(), logger });
+  const cache = pipeline.cache;
 
   const middleware = async function waiIntelligentCache(req: Request, res: Response, next: NextFunction) {
     const info = requestInfo(req);
-    let lookup: HttpCacheLookup;
+    let action: PipelineAction;
     try {
-      lookup = await cache.lookup(info);
+      action = await pipeline.begin(info);
     } catch (error) {
       next(error);
       return;
     }
     getTrack(req)?.mark('cache');
-    if (lookup.status === 'bypass') {
-      next();
+    if (action.type === 'respond') {
+      if (action.route !== undefined) setRouteLabel(req, action.route);
+      if (action.revalidate !== undefined) revalidateInBackground(req, cache, action.revalidate, logger);
+      sendResponse(res, action.response);
       return;
     }
-    if (lookup.status !== 'miss') {
-      if (lookup.entry.route !== undefined) setRouteLabel(req, lookup.entry.route);
-      if (lookup.revalidate) revalidateInBackground(req, cache, lookup.key, logger);
-      sendCached(res, lookup);
-      return;
-    }
-    res.setHeader('X-Cache', 'MISS');
-    if (!lookup.store) {
-      next();
-      return;
-    }
-    captureAndStore(req, res, cache, lookup.key, info, maxBodyBytes, logger, lookup.fill);
+    for (const [name, value] of Object.entries(action.headers)) res.setHeader(name, value);
+    if (action.requestHeaders) Object.assign(req.headers, action.requestHeaders);
+    if (action.capture) captureResponse(req, res, info, action.capture);
     next();
   } as IntelligentCacheMiddleware;
   Object.defineProperty(middleware, 'cache', { value: cache });
@@ -135,13 +136,15 @@ export function intelligentCache(options: IntelligentCacheOptions = {}): Intelli
 type WriteCallback = (error?: Error | null) => void;
 
 /**
- * Buffers the body the handler writes (up to `maxBodyBytes`, then it streams through uncached), adds the ETag,
- * answers a matching `If-None-Match` with 304, sends, and stores the response without delaying it.
+ * Buffers the body the handler writes (up to `capture.maxBodyBytes`, then it streams through uncached and the
+ * capture is abandoned), hands the finished response to the pipeline and sends what it returns. A capture with
+ * `maxBodyBytes: 0` (an unsafe request's invalidation) only holds the end of the response until it completes.
  */
-function captureAndStore(req: Request, res: Response, cache: HttpCache, key: string, info: HttpRequestInfo, maxBodyBytes: number, logger: Logger, fill: FillToken | undefined): void {
+function captureResponse(req: Request, res: Response, info: HttpRequestInfo, capture: ResponseCapture): void {
   const write = res.write.bind(res) as (chunk: unknown, encoding?: BufferEncoding, callback?: WriteCallback) => boolean;
   const end = res.end.bind(res) as (chunk?: unknown, encoding?: BufferEncoding, callback?: () => void) => Response;
-  let chunks: Buffer[] | undefined = [];
+  const bodyless = capture.maxBodyBytes === 0;
+  let chunks: Buffer[] | undefined = bodyless ? undefined : [];
   let size = 0;
 
   const toBuffer = (chunk: unknown, encoding: BufferEncoding | undefined): Buffer =>
@@ -150,22 +153,23 @@ function captureAndStore(req: Request, res: Response, cache: HttpCache, key: str
   const passThrough = () => {
     const buffered = chunks;
     chunks = undefined;
-    res.write = write as Response['write'];
-    res.end = end as Response['end'];
+    capture.abandon();
     if (buffered) for (const chunk of buffered) write(chunk);
   };
 
-  res.write = function captureWrite(chunk: unknown, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
-    const encoding = typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined;
-    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
-    if (!chunks) return write(chunk, encoding, done);
-    const buffer = toBuffer(chunk, encoding);
-    size += buffer.byteLength;
-    chunks.push(buffer);
-    if (size > maxBodyBytes) passThrough();
-    if (done) process.nextTick(done);
-    return true;
-  } as Response['write'];
+  if (!bodyless) {
+    res.write = function captureWrite(chunk: unknown, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+      const encoding = typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined;
+      const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+      if (!chunks) return write(chunk, encoding, done);
+      const buffer = toBuffer(chunk, encoding);
+      size += buffer.byteLength;
+      chunks.push(buffer);
+      if (size > capture.maxBodyBytes) passThrough();
+      if (done) process.nextTick(done);
+      return true;
+    } as Response['write'];
+  }
 
   res.end = function captureEnd(chunk?: unknown, encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void): Response {
     const encoding = typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined;
@@ -173,33 +177,36 @@ function captureAndStore(req: Request, res: Response, cache: HttpCache, key: str
     const last = typeof chunk === 'function' || chunk === undefined || chunk === null ? undefined : chunk;
     res.write = write as Response['write'];
     res.end = end as Response['end'];
+    if (bodyless) {
+      const finish = () => void end(last, encoding, done);
+      // The pipeline logs a failed invalidation itself; the response ends either way.
+      capture.complete({ status: res.statusCode, headers: res.getHeaders(), body: Buffer.alloc(0) }).then(finish, finish);
+      return res;
+    }
     if (!chunks || res.headersSent) {
-      if (chunks) for (const buffered of chunks) write(buffered);
+      if (chunks) {
+        capture.abandon();
+        for (const buffered of chunks) write(buffered);
+      }
       return end(last, encoding, done);
     }
     if (last !== undefined) chunks.push(toBuffer(last, encoding));
     const body = Buffer.concat(chunks);
     chunks = undefined;
-    const response = { status: res.statusCode, headers: res.getHeaders(), body };
     // The handler ran, so the route template is known now: store it with the entry for labelling hits.
     info.route = routeLabel(req);
-    const current = res.getHeader('ETag');
-    if (res.statusCode >= 200 && res.statusCode < 300 && (current === undefined || String(current).startsWith('W/'))) {
-      // Express's default ETag is weak (`W/"len-sha1"`); one strong tag of the bytes serves client and cache alike.
-      const etag = cache.etagFor(body);
-      res.setHeader('ETag', etag);
-      response.headers = res.getHeaders();
-    }
-    void cache
-      .save(key, info, response, undefined, fill)
-      .catch((error: unknown) => logger.warn({ err: error, key }, '[wai:middleware-express] storing the response failed'));
-    if (cache.matchesIfNoneMatch(info, response)) {
-      res.statusCode = 304;
-      for (const name of ['content-type', 'content-length', 'transfer-encoding']) res.removeHeader(name);
-      return end(undefined, undefined, done);
-    }
-    if (req.method === 'HEAD') return end(undefined, undefined, done);
-    return end(body, undefined, done);
+    capture.complete({ status: res.statusCode, headers: res.getHeaders(), body }).then(
+      (final) => {
+        res.statusCode = final.status;
+        for (const name of final.remove) res.removeHeader(name);
+        for (const [name, value] of Object.entries(final.headers)) res.setHeader(name, value);
+        end(final.body.byteLength > 0 ? final.body : undefined, undefined, done);
+      },
+      (error: unknown) => {
+        res.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+    return res;
   } as Response['end'];
 }
 

@@ -10,7 +10,7 @@ export interface RouteMonitoringOptions {
   monitor?: PerformanceMonitor;
   /** Cache GET/HEAD responses. @default false */
   enableCaching?: boolean;
-  /** TTL of cached responses (seconds). @default 300 */
+  /** TTL (seconds) of cached responses that state no freshness of their own. @default 300 */
   cacheTTL?: number;
   /** Further cache options (store, tags, vary, staleWhileRevalidate, …). */
   cache?: Omit<IntelligentCacheOptions, 'ttl'>;
@@ -51,7 +51,7 @@ export function createRouteMonitoring(options: RouteMonitoringOptions = {}): Rou
   if (limiter) handlers.push(limiter);
   if (options.enableCaching) {
     const store = options.cacheStore ?? options.cache?.store;
-    handlers.push(intelligentCache({ ...options.cache, ...(store ? { store } : {}), ...(options.cacheTTL === undefined ? {} : { ttl: options.cacheTTL }) }));
+    handlers.push(intelligentCache({ ...options.cache, ...(store ? { store } : {}), ttl: options.cacheTTL ?? 300 }));
   }
   const middleware = composeMiddleware(handlers) as RouteMonitoringMiddleware;
   Object.defineProperty(middleware, 'close', { value: async () => limiter?.close() });

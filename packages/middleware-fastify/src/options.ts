@@ -1,8 +1,6 @@
 import type {
   CacheStore,
   Clock,
-  HttpCacheOptions,
-  HttpCacheRouteOptions,
   LoadSignal,
   Logger,
   PerformanceMonitor,
@@ -10,6 +8,7 @@ import type {
   ProfileSummary,
   RateLimiterOptions,
 } from '@wai/metrics-core';
+import type { HttpCacheRouteOptions, HttpPipelineOptions } from '@wai/metrics-core/http';
 import type { FastifyRequest } from 'fastify';
 
 /** Per-route `config.cache`: `true` for the plugin defaults, or overrides. */
@@ -30,8 +29,11 @@ export interface WaiPerformanceOptions {
   monitor?: PerformanceMonitor | PerformanceMonitorOptions;
   /** Where cached responses live (any @wai cache or your own store). @default a bounded in-memory store */
   cacheStore?: CacheStore;
-  /** Defaults for routes with `config.cache` (ttl in seconds, tags, statuses, staleWhileRevalidate, …). */
-  cache?: Omit<HttpCacheOptions, 'store' | 'clock' | 'logger'>;
+  /**
+   * Defaults for routes with `config.cache` (ttl in seconds where the response states no freshness, tags,
+   * statuses, staleWhileRevalidate, keyIncludesHost, overrideOrigin, invalidateOnUnsafe, …).
+   */
+  cache?: Omit<HttpPipelineOptions, 'store' | 'clock' | 'logger' | 'cache'>;
   /** Rate limiting (sliding window, adaptive, concurrency); off when absent. */
   rateLimit?: WaiRateLimitOptions;
   /** Load source for `rateLimit.adaptive`. @default () => monitor.getLoadSignal() */

@@ -1,28 +1,30 @@
 import {
   clientAddressKey,
-  createHttpCache,
   createPerformanceMonitor,
   createProfileTrigger,
   createRateLimiter,
   normalizeMethod,
   normalizeRoute,
-  REVALIDATION_HEADER,
   UNMATCHED_ROUTE,
-  revalidationToken,
   subscribeResponseFinish,
   watchRequest,
   watchResponse,
-  type HttpCache,
-  type HttpCacheRouteOptions,
-  type HttpRequestInfo,
   type PerformanceMonitor,
   type RateLimiter,
   RequestTiming,
   requestTimingContext,
   type RequestTimingContext,
   type WatchedRequest,
-  type FillToken,
 } from '@wai/metrics-core';
+import {
+  createHttpPipeline,
+  REVALIDATION_HEADER,
+  revalidationToken,
+  type HttpCache,
+  type HttpRequestInfo,
+  type PipelineResponse,
+  type ResponseCapture,
+} from '@wai/metrics-core/http';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RouteCacheConfig, RouteRateLimitConfig, WaiPerformanceOptions } from './options.js';
@@ -50,15 +52,6 @@ declare module 'fastify' {
   }
 }
 
-/** A cache MISS to store once the route has answered (kept only for misses that may be stored). */
-interface PendingSave {
-  key: string;
-  info: HttpRequestInfo;
-  route: HttpCacheRouteOptions | undefined;
-  /** Taken before the handler ran: a write during it makes the save refuse its (outdated) response. */
-  fill: FillToken | undefined;
-}
-
 /** The plugin instance's timing context: the monitor, clock and logger, and its end-of-request handler. */
 interface PluginContext extends RequestTimingContext {
   finished(state: RequestState, statusCode: number): void;
@@ -70,7 +63,8 @@ interface PluginContext extends RequestTimingContext {
  */
 class RequestState extends RequestTiming implements WatchedRequest {
   release: (() => void) | undefined = undefined;
-  save: PendingSave | undefined = undefined;
+  /** The response pipeline's work after the handler (store, ETag / 304, invalidation), when there is any. */
+  capture: ResponseCapture | undefined = undefined;
   /** Answered from the cache; onSend leaves the payload alone. */
   cached = false;
 
@@ -149,17 +143,28 @@ function splitUrl(url: string): { path: string; query: string } {
   return index === -1 ? { path: url, query: '' } : { path: url.slice(0, index), query: url.slice(index + 1) };
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** The pipeline's view of a Fastify request. */
+function requestInfo(request: FastifyRequest, route: string): HttpRequestInfo {
+  const { path, query } = splitUrl(request.url);
+  return { method: request.method, path, query, route, headers: request.headers };
+}
+
 const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fastify, options, done) => {
   const logger = options.logger ?? fastify.log;
   const ownsMonitor = !isMonitor(options.monitor);
   const monitor = isMonitor(options.monitor) ? options.monitor : createPerformanceMonitor({ logger, ...(options.monitor ?? {}) });
   const clock = options.clock;
-  const cache = createHttpCache({
+  const pipeline = createHttpPipeline({
     ...options.cache,
     logger,
     ...(options.cacheStore ? { store: options.cacheStore } : {}),
     ...(clock ? { clock } : {}),
   });
+  const cache = pipeline.cache;
+  const invalidateOnUnsafe = options.cache?.invalidateOnUnsafe ?? true;
+  let cachedRoutes = 0;
   const rateLimit = options.rateLimit;
   const limiter = rateLimit
     ? createRateLimiter({ ...rateLimit, monitor, logger, ...(clock ? { clock } : {}), ...(options.loadSignal ? { loadSignal: options.loadSignal } : {}) })
@@ -193,10 +198,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       .finally(() => cache.endRevalidation(key));
   };
 
-  const sendCached = (reply: FastifyReply, lookup: Extract<Awaited<ReturnType<HttpCache['lookup']>>, { status: 'hit' | 'stale' }>) => {
-    reply.code(lookup.responseStatus).headers(lookup.headers);
-    return reply.send(lookup.responseStatus === 304 ? '' : lookup.body);
-  };
+  const sendResponse = (reply: FastifyReply, response: PipelineResponse) => reply.code(response.status).headers(response.headers).send(response.body);
 
   // One onRequest hook times every request (404s included) and labels it from its route's config, resolved on
   // the route's first request: an empty onRequest hook alone measured about 3 % of bare Fastify's instructions
@@ -301,22 +303,17 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       }
     }
     if (!routeCache) return false;
-    const cacheRoute = routeCache === true ? undefined : routeCache;
-    const { path, query } = splitUrl(request.url);
-    const info: HttpRequestInfo = { method: request.method, path, query, route: state.label, headers: request.headers };
-    const lookup = await cache.lookup(info, cacheRoute);
+    const action = await pipeline.begin(requestInfo(request, state.label), routeCache === true ? undefined : routeCache);
     state.mark('cache');
-    if (lookup.status === 'bypass') return false;
-    if (lookup.status !== 'miss') {
+    if (action.type === 'respond') {
       state.cached = true;
-      if (lookup.revalidate) revalidate(request, lookup.key);
-      await sendCached(reply, lookup);
+      if (action.revalidate !== undefined) revalidate(request, action.revalidate);
+      await sendResponse(reply, action.response);
       return true;
     }
-    reply.header('x-cache', 'MISS');
-    if (lookup.store) {
-      state.save = { key: lookup.key, info, route: cacheRoute, fill: lookup.fill };
-    }
+    reply.headers(action.headers);
+    if (action.requestHeaders) Object.assign(request.raw.headers, action.requestHeaders);
+    state.capture = action.capture;
     return false;
   };
 
@@ -326,27 +323,56 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     next(null, payload);
   };
 
-  /** Stores a MISS (strings and buffers; streams pass through uncached), adds the ETag, answers 304 on a match. */
+  /** Hands the route's answer to the pipeline (strings and buffers; streams pass through uncached) and sends its result. */
   const cacheOnSend: onSendHookHandler = (request, reply, payload, next) => {
     const state = (request as WithState)[STATE];
-    const save = state?.save;
-    if (!state || state.cached || save === undefined || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
+    const capture = state?.capture;
+    if (!state || state.cached || capture === undefined) {
       next(null, payload);
       return;
     }
-    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    const status = reply.statusCode;
-    if (status >= 200 && status < 300 && reply.getHeader('etag') === undefined) reply.header('etag', cache.etagFor(body));
-    const response = { status, headers: reply.getHeaders(), body };
-    void cache.save(save.key, save.info, response, save.route, save.fill).catch((error: unknown) => logger.warn({ err: error, key: save.key }, '[wai:middleware-fastify] storing the response failed'));
-    if (cache.matchesIfNoneMatch(save.info, response)) {
-      reply.code(304);
-      reply.removeHeader('content-type');
-      reply.removeHeader('content-length');
-      next(null, '');
+    state.capture = undefined;
+    const bodyless = capture.maxBodyBytes === 0;
+    if (!bodyless && typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
+      capture.abandon();
+      next(null, payload);
       return;
     }
-    next(null, payload);
+    const body = bodyless ? Buffer.alloc(0) : typeof payload === 'string' ? Buffer.from(payload) : (payload as Buffer);
+    if (body.byteLength > capture.maxBodyBytes && !bodyless) {
+      capture.abandon();
+      next(null, payload);
+      return;
+    }
+    capture.complete({ status: reply.statusCode, headers: reply.getHeaders(), body }).then(
+      (final) => {
+        if (bodyless) {
+          next(null, payload);
+          return;
+        }
+        reply.code(final.status);
+        for (const name of final.remove) reply.removeHeader(name);
+        reply.headers(final.headers);
+        next(null, final.body);
+      },
+      (error: unknown) => next(error as Error),
+    );
+  };
+
+  /** Unsafe requests to routes without `config.cache`: the pipeline invalidates their URL (RFC 9111 §4.4). */
+  const unsafeOnSend: onSendHookHandler = (request, _reply, payload, next) => {
+    const state = (request as WithState)[STATE];
+    if (!state || cachedRoutes === 0 || SAFE_METHODS.has(request.method)) {
+      next(null, payload);
+      return;
+    }
+    pipeline.begin(requestInfo(request, state.label)).then(
+      (action) => {
+        if (action.type === 'forward' && action.capture) state.capture = action.capture;
+        cacheOnSend.call(fastify, request, _reply, payload, next);
+      },
+      (error: unknown) => next(error as Error),
+    );
   };
 
   if (serverTiming) fastify.addHook('onSend', serverTimingOnSend);
@@ -355,8 +381,14 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const config = route.config as { cache?: RouteCacheConfig; rateLimit?: RouteRateLimitConfig } | undefined;
     const hook = routeHook(config);
     if (hook) route.onRequest = appendHook(route.onRequest as onRequestHookHandler | onRequestHookHandler[] | undefined, hook);
-    // Only cached routes pay for the body hook (the approach of @fastify/rate-limit's per-route hooks).
-    if (config?.cache) route.onSend = appendHook(route.onSend as onSendHookHandler | onSendHookHandler[] | undefined, cacheOnSend);
+    // Only cached routes pay for the body hook (the approach of @fastify/rate-limit's per-route hooks); write
+    // routes get the invalidation hook.
+    if (config?.cache) {
+      cachedRoutes++;
+      route.onSend = appendHook(route.onSend as onSendHookHandler | onSendHookHandler[] | undefined, cacheOnSend);
+    } else if (invalidateOnUnsafe && (Array.isArray(route.method) ? route.method : [route.method]).some((method) => !SAFE_METHODS.has(method.toUpperCase()))) {
+      route.onSend = appendHook(route.onSend as onSendHookHandler | onSendHookHandler[] | undefined, unsafeOnSend);
+    }
   });
 
   fastify.addHook('onError', (request, _reply, error, next) => {

@@ -1,9 +1,16 @@
-import CachePolicy from 'http-cache-semantics';
+import { deltaSeconds, parseCacheControl } from './cache-control.js';
 import { headerValue, parseVary } from './cache-key.js';
+import { responseFreshness, type FreshnessDefaults, type ResponseFreshness } from './freshness.js';
 import type { HttpHeaders, HttpRequestInfo } from './http-types.js';
 
 /** Statuses cached by default: RFC 9110 §15.1's heuristically cacheable set without 405/414/501/206. */
 export const DEFAULT_CACHEABLE_STATUSES: readonly number[] = [200, 203, 204, 300, 301, 404, 410];
+
+// Final statuses RFC 9110 §15 defines (the ones a cache understands for must-understand).
+const UNDERSTOOD_STATUSES = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409,
+  410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
+]);
 
 export interface CacheRulesOptions {
   /** Cache requests carrying `Authorization` or `Cookie` (only for responses that do not vary per user). @default false */
@@ -21,20 +28,12 @@ export interface RequestCacheDecision {
   /** Its response may be stored. */
   store: boolean;
   reason?: RequestCacheReason;
-}
-
-function directives(value: string | undefined): Set<string> {
-  const found = new Set<string>();
-  if (!value) return found;
-  for (const part of value.split(',')) {
-    const name = part.split('=', 1)[0]?.trim().toLowerCase();
-    if (name) found.add(name);
-  }
-  return found;
-}
-
-function hasMaxAgeZero(value: string | undefined): boolean {
-  return value !== undefined && /(?:^|,)\s*max-age\s*=\s*"?0"?\s*(?:,|$)/i.test(value);
+  /** Request `max-age` (ms): a stored response older than this is not used (RFC 9111 §5.2.1.1). */
+  maxAgeMs?: number;
+  /** Request `min-fresh` (ms): a stored response must stay fresh at least this long (RFC 9111 §5.2.1.3). */
+  minFreshMs?: number;
+  /** Request `only-if-cached`: answer 504 rather than run the handler (RFC 9111 §5.2.1.7). */
+  onlyIfCached?: boolean;
 }
 
 /**
@@ -50,14 +49,20 @@ export function evaluateCacheRequest(request: Pick<HttpRequestInfo, 'method' | '
     if (headerValue(request.headers, 'cookie') !== undefined) return { lookup: false, store: false, reason: 'cookie' };
   }
   const cacheControl = headerValue(request.headers, 'cache-control');
-  const requestDirectives = directives(cacheControl);
+  const requestDirectives = parseCacheControl(cacheControl);
   if (requestDirectives.has('no-store')) return { lookup: false, store: false, reason: 'no-store' };
   const pragma = cacheControl === undefined ? headerValue(request.headers, 'pragma') : undefined;
-  if (requestDirectives.has('no-cache') || hasMaxAgeZero(cacheControl) || (pragma !== undefined && /no-cache/i.test(pragma))) {
+  const maxAge = deltaSeconds(requestDirectives, 'max-age');
+  if (requestDirectives.has('no-cache') || maxAge === 0 || (pragma !== undefined && /no-cache/i.test(pragma))) {
     // A HEAD cannot refresh the entry: it has no body to store.
     return { lookup: false, store: method === 'GET', reason: 'no-cache' };
   }
-  return { lookup: true, store: method === 'GET' };
+  const decision: RequestCacheDecision = { lookup: true, store: method === 'GET' };
+  if (maxAge !== undefined && !Number.isNaN(maxAge)) decision.maxAgeMs = maxAge * 1000;
+  const minFresh = deltaSeconds(requestDirectives, 'min-fresh');
+  if (minFresh !== undefined && !Number.isNaN(minFresh)) decision.minFreshMs = minFresh * 1000;
+  if (requestDirectives.has('only-if-cached')) decision.onlyIfCached = true;
+  return decision;
 }
 
 export type ResponseCacheReason =
@@ -67,67 +72,64 @@ export type ResponseCacheReason =
   | 'private'
   | 'no-cache'
   | 'vary-star'
-  | 'not-storable';
+  | 'not-storable'
+  | 'stale';
 
 export interface ResponseCacheDecision {
   store: boolean;
   reason?: ResponseCacheReason;
-  /** Freshness lifetime in ms: the configured TTL, shortened by an explicit `s-maxage`/`max-age`/`Expires`. */
+  /** Freshness lifetime in ms (the origin's; the route's or the Last-Modified heuristic where the origin states none). */
   ttlMs: number;
+  /** Lifetime, initial age and stale allowances of the response (zeros when refused). */
+  freshness: ResponseFreshness;
   /** Response header names the stored response varies on (from `Vary`). */
   vary: string[];
 }
 
+const REFUSED: ResponseFreshness = { explicit: false, lifetimeMs: 0, initialAgeMs: 0, staleWhileRevalidateMs: 0, staleIfErrorMs: 0 };
+
 /**
- * Response-side rules: a status outside the configured set, `Set-Cookie`, `Cache-Control: no-store | private |
- * no-cache` and `Vary: *` are never stored; everything else must also pass `http-cache-semantics`' RFC 9111 §3
- * storability check for a shared cache. The configured TTL is the server's own freshness intent; an explicit,
- * shorter lifetime on the response wins.
+ * Response-side rules (RFC 9111 §3 for a shared cache, plus our own refusals): `Set-Cookie`, `Cache-Control:
+ * no-store | private | no-cache`, `Surrogate-Control: no-store` and `Vary: *` are never stored; a response to a
+ * request with `Authorization` only with `public`, `must-revalidate` or `s-maxage` (§3.5) unless
+ * `allowAuthorized`. Freshness comes from `responseFreshness` (`Surrogate-Control: max-age` first, the
+ * Edge Architecture rule for surrogates); a response with an explicit lifetime may be stored whatever its final
+ * status (§3, except 206, which is not assembled here), one without only with a status in `statuses`. A response
+ * already stale on arrival is not stored.
  */
 export function evaluateCacheResponse(
   request: Pick<HttpRequestInfo, 'method' | 'headers' | 'path' | 'query'>,
   response: { status: number; headers: HttpHeaders },
-  ttlMs: number,
+  defaults: FreshnessDefaults,
   options: CacheRulesOptions = {},
+  now: number = Date.now(),
 ): ResponseCacheDecision {
   const statuses = options.statuses ?? DEFAULT_CACHEABLE_STATUSES;
   const vary = parseVary(headerValue(response.headers, 'vary'));
-  const refuse = (reason: ResponseCacheReason): ResponseCacheDecision => ({ store: false, reason, ttlMs: 0, vary });
-  if (!statuses.includes(response.status)) return refuse('status');
+  const refuse = (reason: ResponseCacheReason): ResponseCacheDecision => ({ store: false, reason, ttlMs: 0, freshness: REFUSED, vary });
+  const method = request.method.toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') return refuse('not-storable');
+  if (response.status < 200 || response.status > 599 || response.status === 206 || response.status === 304) return refuse('status');
   if (headerValue(response.headers, 'set-cookie') !== undefined) return refuse('set-cookie');
   const cacheControl = headerValue(response.headers, 'cache-control');
-  const responseDirectives = directives(cacheControl);
-  if (responseDirectives.has('no-store')) return refuse('no-store');
-  if (responseDirectives.has('private')) return refuse('private');
-  if (responseDirectives.has('no-cache')) return refuse('no-cache');
+  const directives = parseCacheControl(cacheControl);
+  const surrogate = parseCacheControl(headerValue(response.headers, 'surrogate-control'));
+  // RFC 9111 §5.2.2.3: must-understand stores only statuses whose caching rules we know, and then overrides no-store.
+  const mustUnderstand = directives.has('must-understand');
+  if (mustUnderstand && !UNDERSTOOD_STATUSES.has(response.status)) return refuse('status');
+  if ((directives.has('no-store') && !mustUnderstand) || surrogate.has('no-store')) return refuse('no-store');
+  if (directives.has('private')) return refuse('private');
+  if (directives.has('no-cache')) return refuse('no-cache');
   if (vary.includes('*')) return refuse('vary-star');
-
-  const requestHeaders = toPolicyHeaders(request.headers);
-  // Authorization was judged by our own rule above (allowAuthorized); do not let the library veto it again.
-  if (options.allowAuthorized) delete requestHeaders.authorization;
-  const responseHeaders = toPolicyHeaders(response.headers);
-  const explicit = responseHeaders.expires !== undefined || responseDirectives.has('max-age') || responseDirectives.has('s-maxage');
-  // Our TTL is explicit freshness: statuses the library only caches with explicit lifetimes (302, 307) then pass.
-  // (max-age, not s-maxage: s-maxage would also license storing authorized responses, RFC 9111 §3.5.)
-  if (!explicit) responseHeaders['cache-control'] = cacheControl ? `${cacheControl}, max-age=${Math.ceil(ttlMs / 1000)}` : `max-age=${Math.ceil(ttlMs / 1000)}`;
-  const query = request.query ? (request.query.startsWith('?') ? request.query : `?${request.query}`) : '';
-  const policy = new CachePolicy(
-    { method: request.method.toUpperCase(), url: request.path + query, headers: requestHeaders },
-    { status: response.status, headers: responseHeaders },
-    { shared: true },
-  );
-  if (!policy.storable()) return refuse('not-storable');
-  // timeToLive() counts from the library's own Date.now(); whole seconds are what the headers can express.
-  const lifetime = explicit ? Math.min(ttlMs, Math.ceil(policy.timeToLive() / 1000) * 1000) : ttlMs;
-  if (lifetime <= 0) return refuse('not-storable');
-  return { store: true, ttlMs: lifetime, vary };
-}
-
-function toPolicyHeaders(headers: HttpHeaders): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  // RFC 9111 §5.4: Pragma: no-cache on a response without Cache-Control is the HTTP/1.0 spelling of no-cache.
+  if (cacheControl === undefined && /no-cache/i.test(headerValue(response.headers, 'pragma') ?? '')) return refuse('no-cache');
+  if (!options.allowAuthorized && headerValue(request.headers, 'authorization') !== undefined) {
+    if (!directives.has('public') && !directives.has('must-revalidate') && !directives.has('s-maxage')) return refuse('not-storable');
   }
-  return result;
+  const surrogateMaxAge = deltaSeconds(surrogate, 'max-age');
+  const effective = surrogateMaxAge === undefined ? directives : new Map([...directives, ['s-maxage', String(surrogate.get('max-age'))]]);
+  const freshness = responseFreshness(response.headers, effective, now, defaults);
+  if (!freshness.explicit && !statuses.includes(response.status)) return refuse('status');
+  if (freshness.lifetimeMs - freshness.initialAgeMs <= 0) return refuse('stale');
+  return { store: true, ttlMs: freshness.lifetimeMs, freshness, vary };
 }

@@ -26,3 +26,25 @@ export function ifNoneMatchMatches(ifNoneMatch: string | undefined, etag: string
   for (const candidate of wanted.split(',')) if (opaque(candidate) === target) return true;
   return false;
 }
+
+/** Statuses a conditional GET may turn into 304 (RFC 9110 §13.2.1: preconditions apply to a would-be 2xx). */
+export function mayAnswerNotModified(status: number): boolean {
+  return status === 200 || status === 203;
+}
+
+/**
+ * RFC 9110 §13.2.2 for a cache or origin answering a GET/HEAD: `If-None-Match` when present (weak comparison),
+ * otherwise `If-Modified-Since` against `Last-Modified`. True means a 304 replaces the 200/203 response.
+ */
+export function isNotModified(
+  ifNoneMatch: string | undefined,
+  ifModifiedSince: string | undefined,
+  response: { status: number; etag: string | undefined; lastModified: string | undefined },
+): boolean {
+  if (!mayAnswerNotModified(response.status)) return false;
+  if (ifNoneMatch !== undefined) return ifNoneMatchMatches(ifNoneMatch, response.etag);
+  if (ifModifiedSince === undefined || response.lastModified === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  const modified = Date.parse(response.lastModified);
+  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+}

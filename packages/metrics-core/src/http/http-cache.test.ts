@@ -24,7 +24,7 @@ describe('http cache', () => {
     expect(hit.body.toString()).toBe('payload');
     const head = await cache.lookup(request({}, 'HEAD'));
     expect(head).toMatchObject({ status: 'hit' });
-    if (head.status === 'hit') expect(head.body.byteLength).toBe(0);
+    if (head.status === 'hit') expect(head.headers['content-length']).toBe('7');
   });
 
   it('answers a matching If-None-Match with 304 on hits and on fresh saves', async () => {
@@ -66,7 +66,7 @@ describe('http cache', () => {
   });
 
   it('keeps one variant per key and checks the Vary\'d request headers', async () => {
-    const cache = createHttpCache();
+    const cache = createHttpCache({ ttl: 60 });
     const german = request({ 'accept-language': 'de' });
     const miss = await cache.lookup(german);
     if (miss.status !== 'miss') throw new Error('expected a miss');
@@ -76,7 +76,7 @@ describe('http cache', () => {
   });
 
   it('bypasses and refuses per the rules', async () => {
-    const cache = createHttpCache();
+    const cache = createHttpCache({ ttl: 60 });
     expect(await cache.lookup(request({}, 'POST'))).toEqual({ status: 'bypass', reason: 'method' });
     expect(await cache.lookup(request({ authorization: 'x' }))).toEqual({ status: 'bypass', reason: 'authorization' });
     expect(await cache.lookup(request({ 'cache-control': 'no-cache' }))).toMatchObject({ status: 'miss', store: true, reason: 'no-cache' });
@@ -84,14 +84,14 @@ describe('http cache', () => {
     if (miss.status !== 'miss') throw new Error('expected a miss');
     expect(await cache.save(miss.key, request(), { ...ok(), headers: { 'set-cookie': 'a=1' } })).toMatchObject({ stored: false, reason: 'set-cookie' });
     expect(await cache.save(miss.key, request(), { ...ok(), status: 500 })).toMatchObject({ stored: false, reason: 'status' });
-    const small = createHttpCache({ maxBodyBytes: 3 });
+    const small = createHttpCache({ maxBodyBytes: 3, ttl: 60 });
     expect(await small.save(miss.key, request(), ok('four'))).toMatchObject({ stored: false, reason: 'too-large' });
     expect(await cache.lookup(request())).toMatchObject({ status: 'miss' });
   });
 
   it('invalidates by tag', async () => {
     const store = createMemoryCacheStore();
-    const cache = createHttpCache({ store, tags: ['items'] });
+    const cache = createHttpCache({ store, tags: ['items'], ttl: 60 });
     const miss = await cache.lookup(request());
     if (miss.status !== 'miss') throw new Error('expected a miss');
     await cache.save(miss.key, request(), ok());
@@ -123,7 +123,7 @@ describe('http cache', () => {
       delete: async () => false,
       invalidateByTag: async () => {},
     };
-    const cache = createHttpCache({ store: broken });
+    const cache = createHttpCache({ store: broken, ttl: 60 });
     const miss = await cache.lookup(request());
     expect(miss).toMatchObject({ status: 'miss' });
     if (miss.status !== 'miss') throw new Error('expected a miss');
@@ -154,5 +154,21 @@ describe('memory cache store', () => {
     expect(await store.get('c')).toBe(3);
     expect(await store.delete('c')).toBe(true);
     expect(await store.delete('c')).toBe(false);
+  });
+});
+
+describe('http cache without a ttl (RFC 9111 defaults)', () => {
+  it('stores only what the origin marks fresh, or the Last-Modified heuristic', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 11, 7));
+    const cache = createHttpCache({ clock });
+    const miss = await cache.lookup(request());
+    if (miss.status !== 'miss') throw new Error('expected a miss');
+    expect(await cache.save(miss.key, request(), ok())).toMatchObject({ stored: false, reason: 'stale' });
+    const lastModified = new Date(clock.now() - 100_000).toUTCString();
+    expect(await cache.save(miss.key, request(), ok('x', { 'last-modified': lastModified }))).toMatchObject({ stored: true });
+    clock.advance(9000);
+    expect((await cache.lookup(request())).status).toBe('hit');
+    clock.advance(2000);
+    expect((await cache.lookup(request())).status).toBe('miss');
   });
 });

@@ -1,141 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
-import type { CacheStore, FillToken } from '../types.js';
-import { createCacheKey, headerValue } from './cache-key.js';
-import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason, type ResponseCacheReason } from './cacheability.js';
-import { createEtag, ifNoneMatchMatches } from './etag.js';
-import { ageSeconds, freshnessOf, type Freshness } from './freshness.js';
+import { silentLogger } from '../logger.js';
+import type { FillToken } from '../types.js';
+import { createCacheKey, headerValue, requestHost, urlTag } from './cache-key.js';
+import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason } from './cacheability.js';
+import { createEtag, isNotModified } from './etag.js';
+import { ageSeconds, currentAgeMs, freshnessOf, type Freshness } from './freshness.js';
+import type { CachedAnswer, HttpCache, HttpCacheLookup, HttpCacheOptions, HttpCacheRouteOptions } from './http-cache-types.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';
+import { bodyOf, createStoredResponse, freshenedHeaders, validatorOf, type StoredHttpResponse } from './stored-response.js';
 
-/** A response as stored in a `CacheStore` (plain JSON, so Redis and SQL stores can hold it). */
-export interface StoredHttpResponse {
-  v: 1;
-  status: number;
-  headers: Record<string, string | string[]>;
-  /** Body bytes, base64. */
-  body: string;
-  etag: string;
-  storedAt: number;
-  ttlMs: number;
-  staleWhileRevalidateMs: number;
-  /** Request headers named in the response's `Vary`, and the values the stored response was made for. */
-  vary: string[];
-  varyValues: Array<string | null>;
-  /** Route label of the request that produced it, so hits answered before routing are labelled alike. */
-  route?: string;
-}
-
-export interface HttpCacheRouteOptions {
-  /** Freshness lifetime in seconds. */
-  ttl?: number;
-  /** Tags so write routes can invalidate the cached reads (`invalidate(['workshops'])`). */
-  tags?: readonly string[];
-  /** Seconds a stale response may still be served while one background revalidation runs (RFC 5861). */
-  staleWhileRevalidate?: number;
-  /** Request headers that select a variant (part of the key), beyond what the response's `Vary` names. */
-  vary?: readonly string[];
-}
-
-export interface HttpCacheOptions extends CacheRulesOptions, HttpCacheRouteOptions {
-  /** Where responses live (any @wai cache or your own store). @default createMemoryCacheStore() */
-  store?: CacheStore;
-  /** @default 300 */
-  ttl?: number;
-  /** @default 0 */
-  staleWhileRevalidate?: number;
-  /** Largest body (bytes) that is stored; larger responses pass through uncached. @default 1048576 */
-  maxBodyBytes?: number;
-  clock?: Clock;
-  logger?: Logger;
-}
-
-export type HttpCacheLookup =
-  /** Caching does not apply to this request (method, credentials, `no-store`). */
-  | { status: 'bypass'; reason: RequestCacheReason }
-  /**
-   * Run the handler; `store` says whether its response may be saved under `key`. `fill` (when the store supports
-   * fills) was taken before the handler runs: pass it to `save`, which then refuses to store a response that a
-   * write made outdated while the handler ran.
-   */
-  | { status: 'miss'; key: string; store: boolean; reason?: RequestCacheReason | 'revalidation'; fill?: FillToken }
-  /**
-   * Answer from the cache: `status` 200-ish with `headers`/`body`, or 304 when `notModified`. For `stale`,
-   * `revalidate` is true for exactly one request at a time: that adapter re-runs the route in the background.
-   */
-  | {
-      status: 'hit' | 'stale';
-      key: string;
-      entry: StoredHttpResponse;
-      responseStatus: number;
-      headers: Record<string, string | string[]>;
-      body: Buffer;
-      notModified: boolean;
-      revalidate: boolean;
-    };
-
-export interface HttpCacheSaveResult {
-  stored: boolean;
-  reason?: ResponseCacheReason | 'too-large' | 'store-error' | 'invalidated';
-  /** The entity tag the response carries (existing or generated); send it with the response. */
-  etag: string;
-  /** The request's `If-None-Match` matches: answer 304 instead of the body. */
-  notModified: boolean;
-}
-
-export interface HttpCache {
-  readonly store: CacheStore;
-  lookup(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheLookup>;
-  /**
-   * Saves a finished response (when the rules allow) and returns the ETag / 304 decision for it. Pass the miss's
-   * `fill`: without it the response is stored with a plain `set`, even if a write happened while it was made.
-   */
-  save(key: string, request: HttpRequestInfo, response: HttpResponseInfo, route?: HttpCacheRouteOptions, fill?: FillToken): Promise<HttpCacheSaveResult>;
-  /** The strong ETag for a body (what `save` stores when the response has none). */
-  etagFor(body: Buffer): string;
-  /** True when the request's `If-None-Match` matches the response's ETag and a 304 may replace a 200/203. */
-  matchesIfNoneMatch(request: Pick<HttpRequestInfo, 'headers'>, response: Pick<HttpResponseInfo, 'status' | 'headers'>): boolean;
-  /** Drops every entry carrying one of `tags`. */
-  invalidate(tags: readonly string[]): Promise<void>;
-  /** True when `request` is our own background revalidation (carries the process's secret token). */
-  isRevalidation(request: Pick<HttpRequestInfo, 'headers'>): boolean;
-  /** Releases the revalidation slot of `key` (after a failed background revalidation). */
-  endRevalidation(key: string): void;
-}
+export type { StoredHttpResponse } from './stored-response.js';
+export type { CachedAnswer, HttpCache, HttpCacheLookup, HttpCacheOptions, HttpCacheRouteOptions, HttpCacheSaveResult } from './http-cache-types.js';
 
 /** Header a background revalidation carries; its value is a per-process secret so clients cannot force misses. */
 export const REVALIDATION_HEADER = 'x-wai-cache-revalidate';
 
-let processToken: string | undefined;
+// Kept on globalThis: the CommonJS build bundles the root and the `/http` entries separately, and both must agree.
+const TOKEN = Symbol.for('@wai/metrics-core:revalidation-token');
+const tokenHolder = globalThis as typeof globalThis & { [TOKEN]?: string };
 /** The per-process secret for {@link REVALIDATION_HEADER} (created on first use). */
 export function revalidationToken(): string {
-  processToken ??= randomBytes(16).toString('hex');
-  return processToken;
+  tokenHolder[TOKEN] ??= randomBytes(16).toString('hex');
+  return tokenHolder[TOKEN];
 }
 
-// Hop-by-hop and per-response headers (RFC 9110 §7.6.1, RFC 9111 §3.1) plus the ones we recompute per answer.
-const NOT_STORED = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding',
-  'upgrade', 'date', 'content-length', 'set-cookie', 'age', 'x-cache', 'server-timing', 'retry-after',
-  'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy',
-]);
 // What a 304 carries (RFC 9110 §15.4.5).
-const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'etag', 'expires', 'vary'];
+const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'];
 const REVALIDATION_LEASE_MS = 30_000;
-// Stores that hand back the same object on every hit (the memory store) then decode the body once.
-const decodedBodies = new WeakMap<StoredHttpResponse, Buffer>();
-
-function bodyOf(entry: StoredHttpResponse): Buffer {
-  let body = decodedBodies.get(entry);
-  if (!body) {
-    body = Buffer.from(entry.body, 'base64');
-    decodedBodies.set(entry, body);
-  }
-  return body;
-}
-
+const REVALIDATION_KEEP_MS = 300_000;
 function positiveSeconds(name: string, value: number | undefined, allowZero: boolean): void {
   if (value === undefined) return;
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -143,10 +38,70 @@ function positiveSeconds(name: string, value: number | undefined, allowZero: boo
   }
 }
 
+/** RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it. */
+function varyMatches(request: Pick<HttpRequestInfo, 'headers'>, entry: StoredHttpResponse): boolean {
+  for (let index = 0; index < entry.vary.length; index++) {
+    if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) return false;
+  }
+  return true;
+}
+
+/** The client's own conditional request (its 304 is its own business, not a validation of ours). */
+function isConditional(request: Pick<HttpRequestInfo, 'headers'>): boolean {
+  return headerValue(request.headers, 'if-none-match') !== undefined || headerValue(request.headers, 'if-modified-since') !== undefined;
+}
+
+/** A stored response as the answer to `request` now: its headers (or a 304's), `Age`, `X-Cache`, body. */
+function answerFrom(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE' | 'REVALIDATED', now: number): CachedAnswer {
+  const notModified = isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
+    status: entry.status,
+    etag: entry.etag || undefined,
+    lastModified: headerValue(entry.headers, 'last-modified'),
+  });
+  const headers: Record<string, string | string[]> = {};
+  const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
+  for (const name of source) {
+    const value = entry.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  if (entry.etag) headers.etag = entry.etag;
+  headers.age = String(ageSeconds(entry, now));
+  headers['x-cache'] = xCache;
+  const stored = bodyOf(entry);
+  if (!notModified) headers['content-length'] = String(stored.byteLength);
+  // A HEAD gets the body too: Node sends none for HEAD, and Fastify's HEAD route sets content-length from it.
+  return { responseStatus: notModified ? 304 : entry.status, headers, body: notModified ? Buffer.alloc(0) : stored, notModified };
+};
+
+/** The entry to store for a response (with its store options), or why it may not be stored. */
+function prepareEntry(
+  settings: { options: HttpCacheOptions; rules: CacheRulesOptions; maxBodyBytes: number; now: number },
+  request: HttpRequestInfo,
+  response: HttpResponseInfo,
+  route: HttpCacheRouteOptions | undefined,
+  etag: string,
+) {
+  const { options, rules, maxBodyBytes, now } = settings;
+  if (response.body.byteLength > maxBodyBytes) return { reason: 'too-large' as const };
+  const ttl = route?.ttl ?? options.ttl;
+  positiveSeconds('ttl', ttl, false);
+  const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
+  const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
+  const decision = evaluateCacheResponse(request, response, defaults, rules, now);
+  if (!decision.store) return { reason: decision.reason ?? ('not-storable' as const) };
+  const entry = createStoredResponse(request, response, decision, etag, now);
+  const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
+  const { freshness } = decision;
+  // A response with a validator stays a while past its usefulness, so a stale hit can be revalidated (RFC 9111 §4.3).
+  const keepMs = validatorOf(entry) === undefined ? 0 : REVALIDATION_KEEP_MS;
+  const usefulMs = freshness.lifetimeMs - freshness.initialAgeMs + Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs) + keepMs;
+  return { entry, storeOptions: { ttl: Math.max(1, Math.ceil(usefulMs / 1000)), tags } };
+}
+
 /**
- * HTTP response caching, framework-free: the adapters call `lookup` before the handler and `save` after it.
- * Rules in `cacheability.ts`; keys in `cache-key.ts`; freshness and stale-while-revalidate in `freshness.ts`.
- * A failing store degrades to misses (logged) and never fails the request.
+ * HTTP response caching, framework-free: `lookup` before the handler, `save` after it (the pipeline in
+ * `http-pipeline.ts` drives both). Rules in `cacheability.ts`; keys in `cache-key.ts`; freshness, age and the
+ * stale allowances in `freshness.ts`. A failing store degrades to misses (logged) and never fails the request.
  */
 export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   positiveSeconds('ttl', options.ttl, false);
@@ -155,6 +110,7 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? createMemoryCacheStore({ clock });
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const keyIncludesHost = options.keyIncludesHost ?? true;
   const rules: CacheRulesOptions = {};
   if (options.allowAuthorized !== undefined) rules.allowAuthorized = options.allowAuthorized;
   if (options.statuses !== undefined) rules.statuses = options.statuses;
@@ -162,13 +118,13 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
 
   const varyOf = (route: HttpCacheRouteOptions | undefined) => route?.vary ?? options.vary ?? [];
   const keyOf = (request: HttpRequestInfo, route: HttpCacheRouteOptions | undefined) => {
-    const input = { method: request.method, route: request.route, path: request.path, headers: request.headers, vary: varyOf(route) };
+    const input = { method: request.method, route: request.route, path: request.path, headers: request.headers, vary: varyOf(route), host: keyIncludesHost };
     return createCacheKey(request.query === undefined ? input : { ...input, query: request.query });
   };
 
   /** A miss that may store: with a fill token when the store has fills (taken now, before the handler runs). */
-  const missing = async (key: string, store_: boolean, reason?: RequestCacheReason | 'revalidation'): Promise<HttpCacheLookup> => {
-    const lookup: HttpCacheLookup = reason ? { status: 'miss', key, store: store_, reason } : { status: 'miss', key, store: store_ };
+  const missing = async (key: string, store_: boolean, reason?: RequestCacheReason | 'revalidation'): Promise<Extract<HttpCacheLookup, { status: 'miss' }>> => {
+    const lookup: Extract<HttpCacheLookup, { status: 'miss' }> = reason ? { status: 'miss', key, store: store_, reason } : { status: 'miss', key, store: store_ };
     if (store_ && store.beginFill && store.fill) {
       try {
         lookup.fill = await store.beginFill();
@@ -190,13 +146,36 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   };
 
   const matchesIfNoneMatch: HttpCache['matchesIfNoneMatch'] = (request, response) =>
-    (response.status === 200 || response.status === 203) &&
-    ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), headerValue(response.headers, 'etag'));
+    isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
+      status: response.status,
+      etag: headerValue(response.headers, 'etag'),
+      lastModified: headerValue(response.headers, 'last-modified'),
+    });
+
+  const answer: HttpCache['answer'] = (request, entry, xCache) => answerFrom(request, entry, xCache, clock.now());
+
+  const prepare = (request: HttpRequestInfo, response: HttpResponseInfo, route: HttpCacheRouteOptions | undefined, etag: string) =>
+    prepareEntry({ options, rules, maxBodyBytes, now: clock.now() }, request, response, route, etag);
+
+  /** Stores an entry (through the fill when there is one); the reason it was not stored, or undefined. */
+  const persist = async (key: string, entry: StoredHttpResponse, storeOptions: { ttl: number; tags: string[] }, fill: FillToken | undefined): Promise<'invalidated' | 'store-error' | undefined> => {
+    try {
+      if (fill && store.fill) {
+        // Refused when a write or an invalidation reached the store after the fill began (before the handler ran).
+        if (!(await store.fill(fill, key, entry, storeOptions))) return 'invalidated';
+      } else await store.set(key, entry, storeOptions);
+    } catch (error) {
+      logger.warn({ err: error, key }, '[wai:metrics-core] response cache write failed; the response was sent uncached');
+      return 'store-error';
+    }
+    return undefined;
+  };
 
   return {
     store,
     isRevalidation,
     matchesIfNoneMatch,
+    answer,
     etagFor: (body) => createEtag(body),
     endRevalidation: (key) => void revalidating.delete(key),
 
@@ -213,86 +192,65 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
         logger.warn({ err: error, key }, '[wai:metrics-core] response cache read failed; answering from the handler');
       }
       const now = clock.now();
-      const freshness: Freshness | undefined = entry && entry.v === 1 ? freshnessOf(entry, now) : undefined;
-      if (!entry || freshness === undefined || freshness === 'expired') return missing(key, rule.store);
-      // RFC 9111 §4.1: a stored response is only used when the request's Vary'd headers match it.
-      for (let index = 0; index < entry.vary.length; index++) {
-        if ((headerValue(request.headers, entry.vary[index] as string) ?? null) !== entry.varyValues[index]) {
-          return missing(key, rule.store);
+      let freshness: Freshness = entry && entry.v === 2 ? freshnessOf(entry, now) : 'expired';
+      if (entry && freshness !== 'expired' && !varyMatches(request, entry)) freshness = 'expired';
+      // Request max-age / min-fresh (RFC 9111 §5.2.1.1, §5.2.1.3): the client accepts less than the cache would.
+      if (entry && freshness !== 'expired' && (rule.maxAgeMs !== undefined || rule.minFreshMs !== undefined)) {
+        const age = currentAgeMs(entry, now);
+        if ((rule.maxAgeMs !== undefined && age > rule.maxAgeMs) || (rule.minFreshMs !== undefined && entry.ttlMs - age < rule.minFreshMs)) freshness = 'expired';
+      }
+      if (!entry || freshness === 'expired' || freshness === 'stale-if-error') {
+        const miss = await missing(key, rule.store);
+        if (entry && freshness === 'stale-if-error') miss.fallback = entry;
+        if (rule.onlyIfCached) miss.onlyIfCached = true;
+        if (entry && entry.v === 2 && miss.store && varyMatches(request, entry) && !isConditional(request)) {
+          const conditional = validatorOf(entry);
+          if (conditional) {
+            miss.validate = entry;
+            miss.conditional = conditional;
+          }
         }
+        return miss;
       }
-      const notModified = ifNoneMatchMatches(headerValue(request.headers, 'if-none-match'), entry.etag);
-      const headers: Record<string, string | string[]> = {};
-      const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
-      for (const name of source) {
-        const value = entry.headers[name];
-        if (value !== undefined) headers[name] = value;
-      }
-      headers.etag = entry.etag;
-      headers.age = String(ageSeconds(entry, now));
-      headers['x-cache'] = freshness === 'fresh' ? 'HIT' : 'STALE';
+      const answered = answer(request, entry, freshness === 'fresh' ? 'HIT' : 'STALE');
       return {
         status: freshness === 'fresh' ? 'hit' : 'stale',
         key,
         entry,
-        responseStatus: notModified ? 304 : entry.status,
-        headers,
-        body: notModified || request.method.toUpperCase() === 'HEAD' ? Buffer.alloc(0) : bodyOf(entry),
-        notModified,
+        ...answered,
         revalidate: freshness === 'stale' && beginRevalidation(key, now),
       };
     },
 
     async save(key, request, response, route, fill) {
       const existing = headerValue(response.headers, 'etag');
-      const etag = existing ?? createEtag(response.body);
-      const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { etag } });
-      const result = (stored: boolean, reason?: HttpCacheSaveResult['reason']): HttpCacheSaveResult => {
-        revalidating.delete(key);
-        return reason ? { stored, reason, etag, notModified } : { stored, etag, notModified };
-      };
-      if (response.body.byteLength > maxBodyBytes) return result(false, 'too-large');
-      const ttl = route?.ttl ?? options.ttl ?? 300;
-      positiveSeconds('ttl', ttl, false);
-      const decision = evaluateCacheResponse(request, response, ttl * 1000, rules);
-      if (!decision.store) return result(false, decision.reason);
-      const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        const lower = name.toLowerCase();
-        if (value === undefined || NOT_STORED.has(lower)) continue;
-        headers[lower] = Array.isArray(value) ? [...(value as string[])] : String(value);
+      const etag = existing ?? (response.status >= 200 && response.status < 300 ? createEtag(response.body) : '');
+      const notModified = matchesIfNoneMatch(request, { status: response.status, headers: { ...response.headers, etag } });
+      revalidating.delete(key);
+      const prepared = prepare(request, response, route, etag);
+      if (!prepared.entry) return { stored: false, reason: prepared.reason, etag, notModified };
+      const reason = await persist(key, prepared.entry, prepared.storeOptions, fill);
+      return reason ? { stored: false, reason, etag, notModified } : { stored: true, etag, notModified };
+    },
+
+    async refresh(key, request, entry, notModified, route, fill) {
+      const now = clock.now();
+      const response = { status: entry.status, headers: freshenedHeaders(entry, notModified, now), body: bodyOf(entry) };
+      const prepared = prepare(request, response, route, headerValue(response.headers, 'etag') ?? entry.etag);
+      if (prepared.entry) {
+        void persist(key, prepared.entry, prepared.storeOptions, fill);
+        return answer(request, prepared.entry, 'REVALIDATED');
       }
-      const entry: StoredHttpResponse = {
-        v: 1,
-        status: response.status,
-        headers,
-        body: response.body.toString('base64'),
-        etag,
-        storedAt: clock.now(),
-        ttlMs: decision.ttlMs,
-        staleWhileRevalidateMs: swr * 1000,
-        vary: decision.vary,
-        varyValues: decision.vary.map((name) => headerValue(request.headers, name) ?? null),
-        route: request.route,
-      };
-      const tags = route?.tags ?? options.tags;
-      const storeOptions = { ttl: Math.ceil((decision.ttlMs + swr * 1000) / 1000), ...(tags ? { tags } : {}) };
-      try {
-        if (fill && store.fill) {
-          // Refused when a write or an invalidation reached the store after the fill began (before the handler ran).
-          if (!(await store.fill(fill, key, entry, storeOptions))) return result(false, 'invalidated');
-        } else await store.set(key, entry, storeOptions);
-      } catch (error) {
-        logger.warn({ err: error, key }, '[wai:metrics-core] response cache write failed; the response was sent uncached');
-        return result(false, 'store-error');
-      }
-      return result(true);
+      // The 304 made it unstorable (e.g. no-store now): answer once with the updated fields, keep nothing.
+      return answer(request, { ...entry, headers: createStoredResponse(request, response, { vary: entry.vary, freshness: { ...entry, explicit: false, lifetimeMs: 0, staleIfErrorMs: 0 } }, entry.etag, now).headers }, 'REVALIDATED');
     },
 
     async invalidate(tags) {
       await Promise.all(tags.map((tag) => store.invalidateByTag(tag)));
     },
+
+    async invalidateUrl(host, path) {
+      await store.invalidateByTag(urlTag(host.toLowerCase(), path));
+    },
   };
 }
-

@@ -1,0 +1,49 @@
+// `@wai/metrics-core/http`: the framework-neutral request pipeline the Express and Fastify adapters translate to,
+// and the rules it is made of.
+export { parseCacheControl, cacheControlOf, deltaSeconds, type CacheDirectives } from './cache-control.js';
+export { createCacheKey, headerValue, normalizeQuery, parseVary, requestHost, urlTag, type CacheKeyInput } from './cache-key.js';
+export {
+  DEFAULT_CACHEABLE_STATUSES,
+  evaluateCacheRequest,
+  evaluateCacheResponse,
+  type CacheRulesOptions,
+  type RequestCacheDecision,
+  type RequestCacheReason,
+  type ResponseCacheDecision,
+  type ResponseCacheReason,
+} from './cacheability.js';
+export { createEtag, ifNoneMatchMatches, isNotModified, mayAnswerNotModified } from './etag.js';
+export {
+  ageSeconds,
+  currentAgeMs,
+  freshnessOf,
+  parseHttpDate,
+  responseFreshness,
+  type Freshness,
+  type FreshnessDefaults,
+  type FreshnessInfo,
+  type ResponseFreshness,
+} from './freshness.js';
+export {
+  createHttpCache,
+  REVALIDATION_HEADER,
+  revalidationToken,
+  type CachedAnswer,
+  type HttpCache,
+  type HttpCacheLookup,
+  type HttpCacheOptions,
+  type HttpCacheRouteOptions,
+  type HttpCacheSaveResult,
+  type StoredHttpResponse,
+} from './http-cache.js';
+export {
+  createHttpPipeline,
+  type CompletedResponse,
+  type HttpPipeline,
+  type HttpPipelineOptions,
+  type PipelineAction,
+  type PipelineResponse,
+  type ResponseCapture,
+} from './http-pipeline.js';
+export type { HttpHeaders, HttpRequestInfo, HttpResponseInfo } from './http-types.js';
+export { createMemoryCacheStore, type MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache-store.js';

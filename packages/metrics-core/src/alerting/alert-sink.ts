@@ -12,7 +12,10 @@ export interface AlertEvent {
   deliveryId: string;
 }
 
-/** Where alerts go (Alertmanager, a webhook, or your own). `send` rejects with a `SinkError` to ask for a retry. */
+/**
+ * Where alerts go (Alertmanager, a webhook, or your own). When `send` rejects, the batch is retried with backoff,
+ * unless the error is a `SinkError` with `retryable: false` (then it is dropped and counted as failed).
+ */
 export interface AlertSink {
   readonly name: string;
   /** Most events handed to one `send` call. */

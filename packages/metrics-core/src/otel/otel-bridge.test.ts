@@ -83,6 +83,8 @@ describe('OpenTelemetry bridge', () => {
     cache.hit('l2');
     cache.miss('l2');
     cache.miss('l2');
+    // Half the requests fail, so the health score is well below 100 and the gauge must carry the real figure.
+    for (let i = 0; i < 20; i++) monitor.trackEndpoint('/api/orders', 20, i % 2 === 0 ? 500 : 200, 'GET');
     await monitor.sample();
 
     const metrics = await collect();
@@ -91,7 +93,9 @@ describe('OpenTelemetry bridge', () => {
     const byTier = (metric: MetricData) => Object.fromEntries(metric.dataPoints.map((p) => [`${String(p.attributes['wai.cache.name'])}/${String(p.attributes['wai.cache.tier'])}`, p.value]));
     expect(byTier(hits)).toEqual({ 'main/l1': 7, 'main/l2': 1 });
     expect(byTier(find(metrics, 'wai.cache.misses')!)).toEqual({ 'main/l1': 1, 'main/l2': 2 });
+    expect(monitor.getHealthScore()).toBeLessThan(90);
     expect(find(metrics, 'wai.health.score')!.dataPoints[0]!.value).toBe(monitor.getHealthScore());
+    expect(find(metrics, 'wai.health.score')!.descriptor.unit).toBe('{score}');
     expect(find(metrics, 'nodejs.eventloop.delay.p99')!.descriptor.unit).toBe('s');
     expect(find(metrics, 'nodejs.eventloop.delay.p99')!.dataPoints).toHaveLength(1);
 

@@ -77,7 +77,8 @@ export function createOtelBridge(options: OtelBridgeOptions): OtelBridge {
   const delayP50 = meter.createObservableGauge('nodejs.eventloop.delay.p50', { description: 'Event loop delay, median.', unit: 's' });
   const delayP99 = meter.createObservableGauge('nodejs.eventloop.delay.p99', { description: 'Event loop delay, 99th percentile.', unit: 's' });
   const utilization = meter.createObservableGauge('nodejs.eventloop.utilization', { description: 'Share of time the event loop was busy.', unit: '1' });
-  const health = meter.createObservableGauge('wai.health.score', { description: 'Health score of the instance, 0 (unhealthy) to 100.', unit: '1' });
+  // `{score}`, not `1`: a 0..100 score is no ratio (Prometheus exporters turn unit `1` into a `_ratio` suffix).
+  const health = meter.createObservableGauge('wai.health.score', { description: 'Health score of the instance, 0 (unhealthy) to 100.', unit: '{score}' });
   const observables = [cacheHits, cacheMisses, delayP50, delayP99, utilization, health];
 
   // One callback per collection: one snapshot serves every gauge (reading it per instrument would take it six times).

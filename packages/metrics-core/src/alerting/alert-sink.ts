@@ -60,7 +60,7 @@ export async function postJson(url: string, body: string, headers: Record<string
   try {
     response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'user-agent': 'wai-alerting', ...headers }, signal });
   } catch (error) {
-    const reason = signal.aborted ? 'timed out' : error instanceof Error ? error.message : String(error);
+    const reason = signal.aborted ? 'aborted (the attempt timed out, or delivery closed)' : error instanceof Error ? error.message : String(error);
     throw new SinkError(`[wai:metrics-core] ${sinkName}: POST ${redactUrl(url)} failed: ${reason}`, { retryable: true, cause: error });
   }
   // The body is read so the connection returns to the pool (and its text explains a rejection).

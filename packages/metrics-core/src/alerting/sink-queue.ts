@@ -50,7 +50,9 @@ export class SinkQueue {
   private retryTimer: TimerHandle | undefined;
   private attempt = 0;
   private closed = false;
-  private readonly abort = new AbortController();
+  /** Aborts the send in flight (its timeout, or close). One per attempt: a long-lived parent signal that every
+   * attempt's signal is tied to (`AbortSignal.any`) would keep each of them alive for the life of the queue. */
+  private inFlightAbort: AbortController | undefined;
   private readonly counts = { delivered: 0, dropped: 0, failed: 0, retries: 0 };
   private lastError: string | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -92,7 +94,7 @@ export class SinkQueue {
     if (this.closed) return;
     this.closed = true;
     this.retryTimer?.cancel();
-    this.abort.abort();
+    this.inFlightAbort?.abort();
     this.counts.dropped += this.events.length;
     this.events.length = 0;
     this.notifyIdle(true);
@@ -111,9 +113,11 @@ export class SinkQueue {
   }
 
   private async deliver(batch: AlertEvent[]): Promise<void> {
-    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.options.timeoutMs)]);
+    const controller = new AbortController();
+    this.inFlightAbort = controller;
+    const timeout = this.options.clock.setTimeout(() => controller.abort(), this.options.timeoutMs);
     try {
-      await this.options.sink.send(batch, signal);
+      await this.options.sink.send(batch, controller.signal);
       this.counts.delivered += batch.length;
       this.attempt = 0;
     } catch (error) {
@@ -143,6 +147,9 @@ export class SinkQueue {
         this.retryTimer = undefined;
         this.pump();
       }, delay);
+    } finally {
+      timeout.cancel();
+      this.inFlightAbort = undefined;
     }
   }
 

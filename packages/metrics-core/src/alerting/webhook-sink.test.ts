@@ -107,6 +107,7 @@ describe('webhook sink', () => {
     expect(await delivery.flush(5000)).toBe(true);
     expect(receiver.received.length).toBeGreaterThanOrEqual(2);
     expect(delivery.stats()[0]!.retries).toBeGreaterThanOrEqual(1);
+    expect(delivery.stats()[0]!.lastError).toMatch(/timed out/);
     expect(receiver.received[0]!.headers['x-wai-signature-256']).toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { dashboardApi } from '@wai/dashboard-api';
 import { clientAddressKey, createPerformanceMonitor, createRateLimiter, type CacheAdmin, type HistoryStore, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
 import { waiPerformance } from '@wai/middleware-fastify';
+import { startAlertDelivery } from './alert-delivery.js';
 import type { ServerConfig } from './config.js';
 import { openL3SqliteFile } from './l3-sqlite-file.js';
 import type { SqlDatabase } from './db/sql-database.js';
@@ -59,6 +60,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     logger,
   });
   monitor.use(createAnomalyAnalyzer({ trendWindowMs: monitoring.trendAnalysisWindow }));
+  const alertDelivery = startAlertDelivery(monitor, config.alerts, logger);
 
   const redis = config.redisUrl;
   // The SQLite L3 file is opened here, with its bounds on disk (size cap, WAL limit, incremental vacuum).
@@ -237,6 +239,8 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
       await cache.close();
       l3File?.close();
       await writeLimiter.close();
+      // After the last sample (its resolved alerts go out too), before the monitor stops emitting.
+      await alertDelivery?.close();
       await monitor.close();
       await rateLimitStore?.close();
       rateLimitClient?.disconnect();

@@ -149,6 +149,19 @@ async function main(): Promise<void> {
       if (/@wai\/source|@wai\/test-services|devDependencies/.test(packed)) failures.push(`${manifest.name}: the packed package.json still names @wai/source, devDependencies or @wai/test-services`);
       const files = mustRun('tar', ['-tzf', path], work);
       if (!/^package\/LICENSE$/m.test(files)) failures.push(`${manifest.name}: no LICENSE in the tarball`);
+      // Declarations must not import an optional peer: a TypeScript user without it would get TS2307 with
+      // skipLibCheck off (the npm project below has the peers installed, so tsc alone cannot see this).
+      const optionalPeers = Object.keys((JSON.parse(packed) as { peerDependenciesMeta?: Record<string, unknown> }).peerDependenciesMeta ?? {}).filter(
+        (peer) => peer !== 'vitest', // imported only by the ./testing entries, which exist for vitest users
+      );
+      for (const declaration of files.split('\n').filter((name) => /\.d\.c?ts$/.test(name))) {
+        const text = mustRun('tar', ['-xzOf', path, declaration], work);
+        for (const peer of optionalPeers) {
+          if (text.includes(`from '${peer}'`) || text.includes(`import('${peer}')`) || text.includes(`declare module '${peer}'`)) {
+            failures.push(`${manifest.name}: ${declaration} imports the optional peer ${peer}`);
+          }
+        }
+      }
       const slug = manifest.name.replace(/^@wai\//, '');
       examples.push(...readmeExamples(manifest.name, readFileSync(join(directory, 'README.md'), 'utf8'), slug));
     }
@@ -158,11 +171,12 @@ async function main(): Promise<void> {
     const peers = ['ioredis', 'pg', 'fastify', '@fastify/websocket', 'express', '@types/express', 'keyv', 'vitest', 'typescript', '@types/node'];
     const installs = [...readdirSync(tarballs).map((name) => join(tarballs, name)), ...peers.map((name) => `${name}@${catalogVersion(name)}`)];
     // better-sqlite3 (the README's L3) compiles from source on this machine (~60 s); the workspace's build of the
-    // same version is linked instead, as a user's installed copy would be.
+    // same version is linked instead, as a user's installed copy would be. Install scripts stay off: npm would
+    // otherwise rebuild that linked copy in place (none of our packages has one).
     const sqlite = join(root, 'packages', 'cache-tiers', 'node_modules', 'better-sqlite3');
     if (existsSync(sqlite)) installs.push(`better-sqlite3@file:${realpathSync(sqlite)}`);
     say(`npm install in ${project} (${installs.length} packages)`);
-    mustRun('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...installs], project);
+    mustRun('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', ...installs], project);
 
     say(`installed (${Math.round((Date.now() - started) / 1000)} s so far)`);
 

@@ -212,7 +212,7 @@ async function main(): Promise<void> {
       const errors = (tsc.stdout + tsc.stderr).trim().split('\n').filter((line) => /error TS\d+/.test(line));
       for (const example of typed) {
         const own = errors.filter((line) => line.startsWith(`examples/${example.file}`));
-        say(`${own.length === 0 ? 'ok  ' : 'FAIL'} tsc ${example.packageName} README line ${example.line}`);
+        say(`${own.length === 0 ? 'ok  ' : 'FAIL'} tsc ${example.packageName}${example.line > 0 ? ` README line ${example.line}` : ''}`);
         if (own.length > 0) failures.push(`${example.packageName} README line ${example.line} (ts) does not type-check:\n${own.join('\n')}`);
       }
       // With skipLibCheck off, the installed declarations are checked too: an import of a peer that is not installed shows here.

@@ -13,6 +13,25 @@ afterAll(async () => {
 const entry = (value: unknown, tags: string[] = []) => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 60_000, staleUntil: Date.now() + 120_000, tags });
 
 describe('L2 Redis tier', () => {
+  it('lists its entry keys by prefix, glob characters matched literally, nothing of other namespaces or tags', async () => {
+    const tier = createRedisTier({ redis: redisUrl(), namespace: `${namespace}-keys` });
+    const other = createRedisTier({ redis: redisUrl(), namespace: `${namespace}-keys-other` });
+    for (const key of ['a*1', 'a?2', 'a[3]', 'ab', 'b']) await tier.set(key, entry(key, ['t']));
+    await other.set('a*1', entry('elsewhere'));
+    const listed = async (prefix?: string) => {
+      const keys: string[] = [];
+      for await (const key of tier.entryKeys(prefix)) keys.push(key);
+      return keys.sort();
+    };
+    expect(await listed()).toEqual(['a*1', 'a?2', 'a[3]', 'ab', 'b']);
+    expect(await listed('a')).toEqual(['a*1', 'a?2', 'a[3]', 'ab']);
+    expect(await listed('a*')).toEqual(['a*1']);
+    expect(await listed('a[')).toEqual(['a[3]']);
+    await deleteKeysWithPrefix(admin, `{${namespace}-keys}:`);
+    await deleteKeysWithPrefix(admin, `{${namespace}-keys-other}:`);
+    await Promise.all([tier.close(), other.close()]);
+  });
+
   it('stores under the namespace hash tag with a TTL at staleUntil, compressed above the threshold', async () => {
     const tier = createRedisTier({ redis: redisUrl(), namespace, compressionThreshold: 300 });
     await tier.set('small', entry('x'));

@@ -11,7 +11,7 @@ import { Bench } from 'tinybench';
 import { WebSocket } from 'ws';
 import { median, percentile, round, writeBenchResult, type BenchRow as Row } from '@wai/test-services/bench';
 import { createPerformanceMonitor, type CacheAnalytics } from '@wai/metrics-core';
-import { buildLiveFrame, dashboardApi } from '../src/index.js';
+import { buildLiveFrame, dashboardApi, type DashboardDecorator } from '../src/index.js';
 
 const ROUTES = 2000;
 const CLIENTS = 500;
@@ -78,7 +78,7 @@ for (let index = 0; index < CLIENTS; index += 1) {
     socket.once('error', reject);
   });
 }
-const hub = app.waiDashboard.live!;
+const hub = app.getDecorator<DashboardDecorator>('waiDashboard').live!;
 // Every client has its hello and first snapshot.
 while (received.some((count) => count < 2)) await new Promise((r) => setTimeout(r, 5));
 

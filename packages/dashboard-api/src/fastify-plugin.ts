@@ -7,27 +7,35 @@ import { resolveOptions, type DashboardApiOptions } from './options.js';
 import { createSnapshotSource } from './snapshot-source.js';
 import { findForbiddenKey, forbiddenKeyError, invalidJsonError, isJsonContentType, unsupportedMediaTypeError } from './request-body.js';
 import { createSchemaCompiler, validationError, type HttpPart } from './validator.js';
+import { importFastifyWebsocket, loadWebsocketPlugin, type WebsocketImporter } from './websocket-loader.js';
 
 /** Options of the Fastify plugin (the shared options; `logger` defaults to `fastify.log`). */
 export type DashboardApiPluginOptions = DashboardApiOptions;
 
+/** What the plugin decorates the instance with: `fastify.getDecorator<DashboardDecorator>('waiDashboard')`. */
 export interface DashboardDecorator {
   /** The live-update hub, when live updates are on. */
   live: LiveHub | undefined;
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    waiDashboard: DashboardDecorator;
-  }
+/**
+ * A Fastify instance as the public types describe it, so they do not import fastify (an optional peer: an Express
+ * user need not have it, and must still compile with `skipLibCheck: false`). Every Fastify 5 instance fits.
+ */
+export interface FastifyHost {
+  readonly version: string;
+  decorate(property: string, value: unknown): unknown;
 }
+
+/** The plugin's type: `fastify.register(dashboardApi, options)` checks `options` against it. */
+export type DashboardApiPlugin = (fastify: FastifyHost, options: DashboardApiPluginOptions) => Promise<void>;
 
 function send(reply: FastifyReply, response: DashboardResponse): FastifyReply {
   reply.code(response.status).headers(response.headers);
   return reply.send(response.body);
 }
 
-async function dashboardApiPlugin(fastify: FastifyInstance, pluginOptions: DashboardApiPluginOptions): Promise<void> {
+async function dashboardApiPlugin(fastify: FastifyInstance, pluginOptions: DashboardApiPluginOptions, importWebsocket: WebsocketImporter): Promise<void> {
   const options = resolveOptions({ logger: fastify.log, ...pluginOptions });
   // One shared snapshot for the routes and the live frames of this mount.
   const readings = createSnapshotSource(options.monitor, options.snapshotMaxAge);
@@ -105,7 +113,7 @@ async function dashboardApiPlugin(fastify: FastifyInstance, pluginOptions: Dashb
 
     if (hub) {
       if (!child.hasDecorator('websocketServer')) {
-        const websocket = (await import('@fastify/websocket')).default;
+        const websocket = (await loadWebsocketPlugin(importWebsocket)) as typeof import('@fastify/websocket').default;
         await child.register(websocket, { options: { maxPayload: 4096, handleProtocols: selectLiveProtocol } });
       }
       const allowLive = createLiveAccess(options, hub);
@@ -122,4 +130,11 @@ async function dashboardApiPlugin(fastify: FastifyInstance, pluginOptions: Dashb
  * The dashboard as a Fastify plugin: `fastify.register(dashboardApi, { monitor, cache, token, prefix })`.
  * Registers `@fastify/websocket` for live updates unless the app already has it.
  */
-export const dashboardApi = fp(dashboardApiPlugin, { fastify: '5.x', name: '@wai/dashboard-api' });
+export const dashboardApi: DashboardApiPlugin = createDashboardApiPlugin(importFastifyWebsocket);
+
+/** The plugin with another way to import `@fastify/websocket` (tests use it to run without the package). */
+export function createDashboardApiPlugin(importWebsocket: WebsocketImporter): DashboardApiPlugin {
+  // The public FastifyHost is Fastify's instance described structurally; what fastify.register passes is one.
+  const plugin: DashboardApiPlugin = (fastify, options) => dashboardApiPlugin(fastify as FastifyInstance, options, importWebsocket);
+  return fp(plugin, { fastify: '5.x', name: '@wai/dashboard-api' });
+}

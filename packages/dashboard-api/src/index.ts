@@ -11,7 +11,7 @@ export {
   type DashboardResponse,
   type DashboardRoute,
 } from './handlers.js';
-export { createLiveHub, type BroadcastResult, type LiveHub, type LiveHubStats } from './live-hub.js';
+export { createLiveHub, type BroadcastResult, type LiveHub, type LiveHubStats, type LiveSocket } from './live-hub.js';
 export { createSnapshotSource, type Readings } from './snapshot-source.js';
 export { resolveOptions, type DashboardApiOptions, type ResolvedOptions } from './options.js';
 export {

@@ -1,4 +1,3 @@
-import type { WebSocket } from 'ws';
 import type { Alert } from '@wai/metrics-core';
 import { buildLiveFrame } from './dashboard-body.js';
 import type { ResolvedOptions } from './options.js';
@@ -6,6 +5,21 @@ import { createSnapshotSource, type Readings } from './snapshot-source.js';
 
 /** ws's `OPEN` ready state (a constant, so we need no runtime import of ws here). */
 const OPEN = 1;
+
+/**
+ * What the hub uses of a ws `WebSocket` (what @fastify/websocket hands a route, and what `attachLiveUpdates`
+ * accepts), written out so the public types do not import ws: its types live in @types/ws, which a TypeScript
+ * user need not have. A ws WebSocket fits.
+ */
+export interface LiveSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Buffer, options: { binary: boolean }): void;
+  ping(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'pong' | 'close' | 'error' | 'message', listener: () => void): unknown;
+}
 
 export interface BroadcastResult {
   /** Clients the frame was written to. */
@@ -32,7 +46,7 @@ export interface LiveHub {
   /** False when `maxClients` are connected (the mount then refuses the upgrade with 503). */
   canAccept(): boolean;
   /** Adopts an open socket: sends a hello and a first snapshot, then every interval. */
-  add(socket: WebSocket): void;
+  add(socket: LiveSocket): void;
   /** Sends one frame to every client that is keeping up. */
   broadcast(frame: object): BroadcastResult;
   /** Builds a snapshot frame from the monitor and broadcasts it. */
@@ -45,7 +59,7 @@ export interface LiveHub {
 }
 
 interface Client {
-  socket: WebSocket;
+  socket: LiveSocket;
   alive: boolean;
 }
 

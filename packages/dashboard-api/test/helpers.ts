@@ -13,7 +13,7 @@ import {
   type PerformanceMonitorOptions,
   type WarmingResult,
 } from '@wai/metrics-core';
-import { attachLiveUpdates, createDashboardRouter, dashboardApi, type DashboardApiOptions, type LiveHub } from '../src/index.js';
+import { attachLiveUpdates, createDashboardRouter, dashboardApi, type DashboardApiOptions, type DashboardDecorator, type LiveHub } from '../src/index.js';
 
 /** A small CacheAdmin over a Map (our own interface), with tags and two warming strategies. */
 export interface MapCache extends CacheAdmin {
@@ -130,7 +130,7 @@ export async function mount(framework: Framework, options: DashboardApiOptions):
     app.get('/api/workshops/:id', async () => ({ ok: true }));
     await app.register(dashboardApi, options);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    return { framework, ...address(app.server), hub: app.waiDashboard.live, close: () => app.close() };
+    return { framework, ...address(app.server), hub: app.getDecorator<DashboardDecorator>('waiDashboard').live, close: () => app.close() };
   }
   const app = express();
   app.get('/api/workshops/:id', (request, response) => {

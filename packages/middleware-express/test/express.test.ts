@@ -328,6 +328,24 @@ describe.each([
 });
 
 describe('createRouteMonitoring and initializePerformanceSystem', () => {
+  it('reports one ratelimit phase when an app-wide limit and a router limit both run (the README /api/reports/:id)', async () => {
+    const monitor = monitorForTest();
+    const app = express();
+    const appWide = adaptiveRateLimit({ monitor, max: 1000 });
+    const monitoring = createRouteMonitoring({ monitor, rateLimit: { max: 20 } });
+    cleanups.push(() => appWide.close(), () => monitoring.close());
+    app.use(enhancedRequestTiming({ monitor, serverTiming: true }));
+    app.use('/api', appWide);
+    const reports = express.Router();
+    reports.use(monitoring);
+    reports.get('/:id', (req, res) => res.json({ id: req.params.id }));
+    app.use('/api/reports', reports);
+    const { url } = await serve(app);
+    const timing = (await fetch(`${url}/api/reports/1`)).headers.get('server-timing') ?? '';
+    expect(timing.match(/ratelimit;dur=/g)).toHaveLength(1);
+    expect(timing).toMatch(/total;dur=/);
+  });
+
   it('applies timing, limits and caching to a router, with phase timings and one rate-limited profile', async () => {
     const monitor = monitorForTest();
     const profiles: Array<{ topFunctions: unknown[]; reason: string }> = [];

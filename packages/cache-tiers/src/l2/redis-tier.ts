@@ -69,6 +69,11 @@ export interface RedisTier extends VersionedTier {
   publish(channel: string, message: string): Promise<number>;
   /** A fresh connection for SUBSCRIBE (closed by its user). */
   duplicate(): RedisClient;
+  /**
+   * The cache keys of this namespace's entries starting with `prefix` (SCAN, never KEYS, on every master), in no
+   * particular order; a key written or deleted during the walk may or may not be seen (SCAN's guarantee).
+   */
+  entryKeys(prefix?: string): AsyncIterableIterator<string>;
 }
 
 /** True for a tier that declares it can carry the bus and leases (the built-in Redis tier). */
@@ -166,6 +171,18 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
           cursor = next;
           const doomed = found.filter((name) => !kept.has(name));
           if (doomed.length > 0) await node.unlink(...doomed);
+        } while (cursor !== '0');
+      }
+    },
+    async *entryKeys(prefix = '') {
+      const entryPrefix = keys.entry('');
+      const pattern = `${globEscape(entryPrefix)}${globEscape(prefix)}*`;
+      for (const node of masters()) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          for (const name of found) yield name.slice(entryPrefix.length);
         } while (cursor !== '0');
       }
     },
@@ -321,4 +338,9 @@ function decodeEntry(raw: unknown): CacheEntry | undefined {
   };
   if (stored.p) entry.priority = stored.p;
   return entry;
+}
+
+/** SCAN's MATCH is a glob: `* ? [ ] \\` in a key or the namespace's braces must match literally. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\{}]/g, '\\$&');
 }

@@ -6,6 +6,8 @@ import { createSqliteTier } from './sqlite-tier.js';
 export { createPostgresTier, type PostgresTier, type PostgresTierOptions } from './postgres-tier.js';
 export { createSqliteTier, type SqliteTier, type SqliteTierOptions } from './sqlite-tier.js';
 export type { SqlTierCommonOptions } from './sql-common.js';
+export type { PgPool, PgPoolOptions } from './pg-pool.js';
+export type { SqliteDatabase } from './sqlite-database.js';
 
 /** `{ driver: 'sqlite', path }` (the default) or `{ driver: 'postgres', connectionString | pool }`. */
 export type SqlTierOptions = ({ driver?: 'sqlite' } & SqliteTierOptions) | ({ driver: 'postgres' } & PostgresTierOptions);

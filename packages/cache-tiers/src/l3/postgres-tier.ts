@@ -1,6 +1,6 @@
-import type { Pool, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { ConfigError } from '@wai/metrics-core';
-import type { PoolClient } from 'pg';
+import type { PgPool, PgPoolOptions } from './pg-pool.js';
 import { MAX_HANDOFFS, type CacheEntry, type HandoffOperation, type HandoffTier, type VersionedTier } from '../tier.js';
 import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
 
@@ -8,9 +8,9 @@ export interface PostgresTierOptions extends SqlTierCommonOptions {
   /** `postgres://…`; a pool is opened (and closed by `close()`). */
   connectionString?: string;
   /** Extra settings for the pool opened from `connectionString`. */
-  poolOptions?: Omit<PoolConfig, 'connectionString'>;
+  poolOptions?: PgPoolOptions;
   /** An existing pg Pool to use (never ended by `close()`). */
-  pool?: Pool;
+  pool?: PgPool;
   /** Statement timeout (ms) for pools this tier opens, so a stuck server cannot hold callers. @default 2000 */
   statementTimeout?: number;
   /**
@@ -48,7 +48,8 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
 
   const ready = (async () => {
     let warming: Promise<unknown> = Promise.resolve();
-    if (options.pool) pool = options.pool;
+    // The public option is pg's Pool described structurally (see pg-pool.ts); it is one.
+    if (options.pool) pool = options.pool as Pool;
     else {
       const pg = (await import('pg')).default;
       const opened = new pg.Pool({
@@ -56,7 +57,7 @@ export function createPostgresTier(options: PostgresTierOptions = {}): PostgresT
         statement_timeout: options.statementTimeout ?? 2000,
         // A cache must not keep the process alive (the purge timer is unref'd for the same reason).
         allowExitOnIdle: true,
-        ...options.poolOptions,
+        ...(options.poolOptions as Omit<PoolConfig, 'connectionString'> | undefined),
         min: Math.min(warmConnections, options.poolOptions?.max ?? 10),
       });
       pool = opened;

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite-database.js';
 import { MAX_HANDOFFS, type CacheEntry, type HandoffOperation, type HandoffTier, type VersionedTier } from '../tier.js';
 import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
 
@@ -6,7 +7,7 @@ export interface SqliteTierOptions extends SqlTierCommonOptions {
   /** Database file (created when missing); `':memory:'` for a private in-memory database. @default './wai-cache.db' */
   path?: string;
   /** An open better-sqlite3 database to use instead of `path` (not closed by `close()`). */
-  database?: BetterSqlite3.Database;
+  database?: SqliteDatabase;
 }
 
 /** The embedded L3 tier: SQLite through better-sqlite3 (loaded lazily: it is an optional peer dependency). */
@@ -49,7 +50,8 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
 
   const ready = (async () => {
     const Database = (await import('better-sqlite3')).default;
-    const db = options.database ?? new Database(options.path ?? './wai-cache.db');
+    // The public option describes a better-sqlite3 Database structurally (see sqlite-database.ts); it is one.
+    const db = (options.database as BetterSqlite3.Database | undefined) ?? new Database(options.path ?? './wai-cache.db');
     db.pragma('journal_mode = WAL');
     // A cache can lose its last writes on power loss without harm, and with WAL, NORMAL stays consistent;
     // FULL fsyncs every commit (~5 ms of blocked event loop per write measured here, ~0.1 ms with NORMAL).

@@ -40,6 +40,19 @@ describe('request tracker', () => {
     expect(calls).toEqual(['started', 'error /a/:id', 'endpoint GET /a/:id 500 10', 'finished']);
   });
 
+  it('sums a phase marked twice into one Server-Timing metric', () => {
+    let now = 0;
+    const track = createRequestTracker({ now: () => now }).start();
+    now = 2;
+    track.mark('ratelimit');
+    now = 3;
+    track.mark('ratelimit');
+    now = 7;
+    track.mark('cache');
+    now = 10;
+    expect(track.serverTiming()).toBe('ratelimit;dur=3.00, cache;dur=4.00, total;dur=10.00');
+  });
+
   it('reports aborts and survives a throwing monitor', () => {
     const { monitor, calls } = recordingMonitor();
     const tracker = createRequestTracker({ monitor });

@@ -77,7 +77,12 @@ export class RequestTiming implements RequestTrack {
 
   mark(name: string): void {
     const at = this.context.now();
-    (this.phases ??= []).push([name, at - this.last]);
+    const phases = (this.phases ??= []);
+    // A phase met twice (an app-wide rate limit and a router's own) is one Server-Timing metric with the total:
+    // a repeated name would leave clients to pick one of two values.
+    const earlier = phases.find((phase) => phase[0] === name);
+    if (earlier) earlier[1] += at - this.last;
+    else phases.push([name, at - this.last]);
     this.last = at;
   }
 

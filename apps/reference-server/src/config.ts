@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfigFromEnv, type WaiConfig } from '@wai/metrics-core';
+import { ConfigError } from '@wai/metrics-core';
+import { loadConfigFromEnv, type WaiConfig } from '@wai/metrics-core/config';
 import { boolean, bytes, integer, origins, type Env } from './config-values.js';
 
 /**

@@ -2,32 +2,14 @@ import { EventEmitter } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ConfigError, WaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type {
-  Alert,
-  AlertRule,
-  Analyzer,
-  AnalyzerContext,
-  Bottleneck,
-  CacheAnalytics,
-  CacheStatsSource,
-  EndpointStats,
-  HealthReport,
-  HistoryMetric,
-  HistoryPoint,
-  HistoryQuery,
-  HistoryRecord,
-  HistoryStore,
-  LoadSignal,
-  MetricsSnapshot,
-  MonitorEvents,
-  PerformanceMonitor,
-  PerformanceMonitorOptions,
-  ProfileResult,
-  ProfileSummary,
-  RateLimitDecision,
-  Recommendation,
-  StatusClass,
-} from '../types.js';
+import type { Analyzer, AnalyzerContext } from '../contracts/analyzer.js';
+import type { CacheAnalytics, CacheStatsSource } from '../contracts/cache.js';
+import type { Alert, Bottleneck, Recommendation } from '../contracts/findings.js';
+import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryRecord, HistoryStore } from '../contracts/history.js';
+import type { EndpointStats, HealthReport, LoadSignal, MetricsSnapshot, StatusClass } from '../contracts/metrics.js';
+import type { AlertRule, MonitorEvents, PerformanceMonitor, PerformanceMonitorOptions } from '../contracts/monitor.js';
+import type { ProfileResult, ProfileSummary } from '../contracts/profiling.js';
+import type { RateLimitDecision } from '../contracts/rate-limit.js';
 import { AlertEngine, type AlertTransitions } from './alert-engine.js';
 import { CpuProfiler } from './cpu-profiler.js';
 import { createDefaultAlertRules, resolveThresholds, type ConnectionState, type ResolvedThresholds } from './default-alert-rules.js';

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Analyzer, AnalyzerContext } from '../contracts/analyzer.js';
 import type { CacheAnalytics, CacheStatsSource } from '../contracts/cache.js';
 import type { Alert, Bottleneck, Recommendation } from '../contracts/findings.js';
-import type { HistoryMetric, HistoryPoint, HistoryQuery } from '../contracts/history.js';
+import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryStore } from '../contracts/history.js';
 import type { EndpointStats, HealthReport, LoadSignal, MetricsSnapshot, StatusClass } from '../contracts/metrics.js';
 import type { AlertRule, MonitorEvents, PerformanceMonitor, PerformanceMonitorOptions } from '../contracts/monitor.js';
 import type { ProfileResult, ProfileSummary } from '../contracts/profiling.js';
@@ -37,12 +37,16 @@ const MAX_CUSTOM_METRICS = 1000;
 /** Thrown errors awaiting their request's trackEndpoint, per series (bounded for callers that never send one). */
 const MAX_PENDING_THROWN = 1000;
 
-interface Resolved {
+/** `PerformanceMonitorOptions` with every default applied (the README's option table is checked against it). */
+export interface ResolvedMonitorOptions {
   interval: number;
   maxSeries: number;
   seriesIdleMs: number;
   apdexTargetMs: number;
   systemMetrics: boolean;
+  defaultAlertRules: boolean;
+  autoStart: boolean;
+  historyStore: HistoryStore | undefined;
   thresholds: ResolvedThresholds;
   /** What analyzers get as `context.settings` (only the settings the caller gave). */
   analysis: NonNullable<AnalyzerContext['settings']>;
@@ -56,20 +60,24 @@ function positive(name: string, value: number | undefined, fallback: number, int
   return value;
 }
 
-function resolveAnalysis(options: PerformanceMonitorOptions): Resolved['analysis'] {
-  const analysis: Resolved['analysis'] = {};
+function resolveAnalysis(options: PerformanceMonitorOptions): ResolvedMonitorOptions['analysis'] {
+  const analysis: ResolvedMonitorOptions['analysis'] = {};
   if (options.anomalyThreshold !== undefined) analysis.anomalyThreshold = positive('anomalyThreshold', options.anomalyThreshold, 0);
   if (options.trendAnalysisWindow !== undefined) analysis.trendAnalysisWindow = positive('trendAnalysisWindow', options.trendAnalysisWindow, 0, true);
   return Object.freeze(analysis);
 }
 
-function resolveOptions(options: PerformanceMonitorOptions): Resolved {
+/** Defaults resolved in one place; invalid options throw `ConfigError` naming the option. */
+export function resolveMonitorOptions(options: PerformanceMonitorOptions): ResolvedMonitorOptions {
   return {
     interval: positive('interval', options.interval, 30_000),
     maxSeries: positive('maxSeries', options.maxSeries, 2000, true),
     seriesIdleMs: positive('seriesIdleMs', options.seriesIdleMs, 600_000),
     apdexTargetMs: positive('apdexTargetMs', options.apdexTargetMs, 500),
     systemMetrics: options.systemMetrics ?? true,
+    defaultAlertRules: options.defaultAlertRules ?? true,
+    autoStart: options.autoStart ?? false,
+    historyStore: options.historyStore,
     thresholds: resolveThresholds(options.thresholds ?? {}, 0),
     analysis: resolveAnalysis(options),
   };
@@ -84,7 +92,7 @@ function resolveOptions(options: PerformanceMonitorOptions): Resolved {
 class Monitor implements PerformanceMonitor {
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly settings: Resolved;
+  private readonly settings: ResolvedMonitorOptions;
   private readonly events = new EventEmitter();
   private readonly registry: SeriesRegistry;
   /** Scratch views for reads (no allocation per read): one series, and everything merged. */
@@ -117,7 +125,7 @@ class Monitor implements PerformanceMonitor {
   private loadSignal: LoadSignal;
 
   constructor(options: PerformanceMonitorOptions) {
-    this.settings = resolveOptions(options);
+    this.settings = resolveMonitorOptions(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.createdAt = this.clock.now();
@@ -125,10 +133,10 @@ class Monitor implements PerformanceMonitor {
     this.buffer = new RequestBuffer(this.registry);
     this.alertEngine = new AlertEngine({ logger: this.logger, defaultForMs: this.settings.thresholds.forMs });
     this.analyzers = new AnalyzerRunner({ logger: this.logger, alertEngine: this.alertEngine, emitTransitions: (transitions) => this.emitTransitions(transitions) });
-    this.history = new HistoryRecorder(options.historyStore, this.logger, this.settings.systemMetrics);
+    this.history = new HistoryRecorder(this.settings.historyStore, this.logger, this.settings.systemMetrics);
     this.profiler = new CpuProfiler(this.clock);
     this.events.setMaxListeners(0);
-    if (options.defaultAlertRules ?? true) {
+    if (this.settings.defaultAlertRules) {
       for (const rule of createDefaultAlertRules(this.settings.thresholds, this.connections, this.settings.interval)) this.alertEngine.addRule(rule);
     }
     const trendWindow = this.settings.analysis.trendAnalysisWindow;
@@ -140,7 +148,7 @@ class Monitor implements PerformanceMonitor {
       );
     }
     this.loadSignal = { timestamp: this.createdAt, eventLoopDelayP99: 0, latencyP99: 0, errorRate: 0, healthScore: 100, heapUsagePercent: 0, inFlight: 0 };
-    if (options.autoStart) this.start();
+    if (this.settings.autoStart) this.start();
   }
 
   // ── recording (hot path) ──────────────────────────────────────────────────────────────────────────────

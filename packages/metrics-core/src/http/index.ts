@@ -49,7 +49,7 @@ export type { HttpHeaders, HttpRequestInfo, HttpResponseInfo } from './http-type
 export { createMemoryCacheStore, type MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache-store.js';
 
 // Request lifecycle, route labels and rate limiting (moved from the root entry).
-export type { AdaptiveLimit, AdaptiveLimitOptions, AdaptiveState, StressBand } from './adaptive-limit.js';
+export { createAdaptiveLimit, type AdaptiveLimit, type AdaptiveLimitOptions, type AdaptiveState, type StressBand } from './adaptive-limit.js';
 export type { ConcurrencyLimiter, ConcurrencyLimiterOptions } from './concurrency-limiter.js';
 export { subscribeResponseFinish, watchRequest, watchResponse, type WatchedRequest } from './connection-watch.js';
 export { createMemoryRateLimitStore, type MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store.js';
@@ -58,6 +58,7 @@ export { clientAddressKey } from './rate-limit-key.js';
 export type { RateLimitErrorBody } from './rate-limit-response.js';
 export {
   createRateLimiter,
+  DEFAULT_EXEMPT_PATHS,
   type RateLimitCheck,
   type RateLimiter,
   type RateLimiterOptions,

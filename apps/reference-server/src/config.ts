@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { ConfigError } from '@wai/metrics-core';
 import { loadConfigFromEnv, redisUrlOf, type WaiConfig } from '@wai/metrics-core/config';
+import { readAlertConfig, type AlertConfig } from './alert-config.js';
 import { boolean, bytes, integer, origins, type Env } from './config-values.js';
 
 /**
@@ -90,6 +91,8 @@ export interface ServerConfig {
   l3MaintenanceMs: number;
   /** `NEGATIVE_CACHE_MAX` — most missing workshop ids kept as cached "not found" per instance. @default 1000 */
   negativeCacheMax: number;
+  /** `ALERTMANAGER_URL`, `ALERT_WEBHOOK_URL`, `ALERT_WEBHOOK_SECRET`, … — where alerts are delivered (see alert-config.ts). */
+  alerts: AlertConfig;
 }
 
 /** The app's defaults over core's presets: the server listens on 3001 unless `PORT` says otherwise. */
@@ -157,6 +160,7 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     l3WalMaxBytes: bytes(env, 'CACHE_L3_WAL_MAX_BYTES', 4 * 1024 ** 2, 64 * 1024, 1024 ** 3),
     l3MaintenanceMs: integer(env, 'CACHE_L3_MAINTENANCE_MS', 30_000, 100, 86_400_000),
     negativeCacheMax: integer(env, 'NEGATIVE_CACHE_MAX', 1000, 0, 10_000_000),
+    alerts: readAlertConfig(env, wai.port),
   };
   // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
   if (config.headersTimeoutMs > config.requestTimeoutMs) {

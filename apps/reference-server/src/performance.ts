@@ -1,16 +1,25 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { createAnomalyAnalyzer } from '@wai/anomaly';
-import { cacheAnalytics, createCache, createQueryCache, predictivePreloading, redisRateLimitStore, type Cache } from '@wai/cache-tiers';
+import { cacheAnalytics, createCache, createCircuitBreaker, createQueryCache, predictivePreloading, redisRateLimitStore, type Cache } from '@wai/cache-tiers';
 import { Redis } from 'ioredis';
 import { dashboardApi } from '@wai/dashboard-api';
 import { createPerformanceMonitor, type CacheAdmin, type HistoryStore, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
 import { clientAddressKey, createRateLimiter } from '@wai/metrics-core/http';
 import { waiPerformance } from '@wai/middleware-fastify';
+import { startAlertDelivery } from './alert-delivery.js';
 import type { ServerConfig } from './config.js';
 import { openL3SqliteFile } from './l3-sqlite-file.js';
 import type { SqlDatabase } from './db/sql-database.js';
 import type { SqlReader, WorkshopRepository } from './db/workshop-repository.js';
 import { WORKSHOPS_TAG, workshopKey, workshopTag, type WorkshopRouteName } from './routes/workshop-routes.js';
+
+/**
+ * SQLite waits for another process's lock synchronously, on the event loop, so every request of the process waits
+ * with it. A few ms covers a commit by the other instance; past that the statement fails like a slow tier call
+ * (a fill is not stored in L3; an invalidation is retried asynchronously by the cache, with backoff, up to its
+ * write timeout) instead of blocking the loop for a whole command timeout.
+ */
+const L3_BUSY_TIMEOUT_MS = 5;
 
 export interface PerformanceServices {
   monitor: PerformanceMonitor;
@@ -52,6 +61,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     logger,
   });
   monitor.use(createAnomalyAnalyzer({ trendWindowMs: monitoring.trendAnalysisWindow }));
+  const alertDelivery = startAlertDelivery(monitor, config.alerts, logger);
 
   const redis = config.redisUrl;
   // The SQLite L3 file is opened here, with its bounds on disk (size cap, WAL limit, incremental vacuum).
@@ -62,14 +72,19 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
           maxBytes: config.l3MaxBytes,
           walMaxBytes: config.l3WalMaxBytes,
           maintenanceMs: config.l3MaintenanceMs,
-          busyTimeoutMs: config.cacheCommandTimeoutMs,
+          busyTimeoutMs: L3_BUSY_TIMEOUT_MS,
           logger,
         })
       : undefined;
+  // One breaker for every client of this Redis (the cache's tier and the rate-limit counters): the first
+  // timed-out command opens it for all, so a request on a stalled link waits out one command timeout, not one
+  // per client it goes through. Open, reads fall through to SQL and the database at once, the limiter fails
+  // open, and the cache's background probe closes it when Redis answers.
+  const redisBreaker = redis ? createCircuitBreaker({ failureThreshold: 1, resetTimeout: 1000 }) : undefined;
   const cache = createCache({
     namespace: config.namespace,
     l1: { maxSize: cacheSettings.l1.maxSize, maxMemory: cacheSettings.l1.maxMemory, hotKeyThreshold: cacheSettings.l1.hotKeyThreshold },
-    l2: redis ? { redis, defaultTTL: cacheSettings.l2.defaultTTL, compressionThreshold: cacheSettings.l2.compressionThreshold } : false,
+    l2: redis ? { redis, defaultTTL: cacheSettings.l2.defaultTTL, compressionThreshold: cacheSettings.l2.compressionThreshold, circuitBreaker: redisBreaker! } : false,
     l3:
       config.l3.driver === 'off'
         ? false
@@ -80,13 +95,10 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     commandTimeout: config.cacheCommandTimeoutMs,
     // With Redis: L1 invalidation across instances, and one load per cold key across instances.
     bus: Boolean(redis),
-    // A waiter gives up on another instance's load after 2 × the command timeout and loads itself: a loader here
-    // is one query, and a holder that is slow or cut off from Redis must not hold the other instances' reads.
-    lease: redis ? { wait: 2 * config.cacheCommandTimeoutMs } : false,
-    // The first timed-out command opens a tier's circuit: with the default of 3, one request's sequential Redis
-    // calls (response cache, fill token, data cache) could each wait the whole command timeout on a stalled link.
-    // Open, reads fall through to SQL and the database at once; a background probe closes it when Redis answers.
-    circuitBreaker: { failureThreshold: 1 },
+    // A waiter gives up on another instance's load after one command timeout and loads itself: a loader here is
+    // one query, and a holder that is slow or cut off from Redis must not hold the other instances' reads longer
+    // than a Redis command may take (the read's worst case stays within 2 × the command timeout).
+    lease: redis ? { wait: config.cacheCommandTimeoutMs } : false,
     // The `popular_workshops` strategy (added with the repository) runs at start and every 5 minutes.
     warming: { intervalMs: cacheSettings.warmingEnabled ? 300_000 : 0 },
     // Top keys, access patterns per key prefix and a miss-ratio curve: what the analyzer's cache findings use.
@@ -135,7 +147,7 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     ? new Redis(redis, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: config.cacheCommandTimeoutMs, lazyConnect: false })
     : undefined;
   rateLimitClient?.on('error', (error) => logger.debug({ err: error }, 'rate-limit Redis connection error'));
-  const rateLimitStore = rateLimitClient ? redisRateLimitStore(rateLimitClient, { prefix: `{${config.namespace}}:rl:` }) : undefined;
+  const rateLimitStore = rateLimitClient ? redisRateLimitStore(rateLimitClient, { prefix: `{${config.namespace}}:rl:`, circuitBreaker: redisBreaker! }) : undefined;
 
   // One write allowance per client across POST, PUT and DELETE: the plugin's per-route limits would count
   // each route apart (three routes, three times the allowance). Shares the Redis counters when there are any.
@@ -228,6 +240,8 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
       await cache.close();
       l3File?.close();
       await writeLimiter.close();
+      // After the last sample (its resolved alerts go out too), before the monitor stops emitting.
+      await alertDelivery?.close();
       await monitor.close();
       await rateLimitStore?.close();
       rateLimitClient?.disconnect();

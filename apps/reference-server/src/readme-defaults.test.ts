@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFromEnv } from '@wai/metrics-core/config';
@@ -57,12 +58,22 @@ function expectedDefaults(): Record<string, unknown> {
     CACHE_L3_WAL_MAX_BYTES: config.l3WalMaxBytes,
     CACHE_L3_MAINTENANCE_MS: config.l3MaintenanceMs,
     NEGATIVE_CACHE_MAX: config.negativeCacheMax,
+    ALERTMANAGER_URL: config.alerts.alertmanagerUrl,
+    ALERTMANAGER_RESEND_MS: config.alerts.resendIntervalMs,
+    ALERT_WEBHOOK_URL: config.alerts.webhookUrl,
+    ALERT_WEBHOOK_SECRET: config.alerts.webhookSecret,
+    ALERT_INSTANCE: describedOnly('<hostname>:<PORT>, a template'),
+    ALERT_TIMEOUT_MS: config.alerts.timeoutMs,
+    ALERT_QUEUE_MAX: config.alerts.maxQueue,
   };
 }
 
 describe('README variable tables', () => {
   it("match readServerConfig's defaults (the app's README lists every variable)", () => {
     expect(checkReadmeDefaults(appReadme, expectedDefaults())).toEqual([]);
+    // The one template default: ALERT_INSTANCE is `<hostname>:<PORT>`, with the port core's loader resolved.
+    expect(readServerConfig({}).alerts.instance).toBe(`${hostname()}:3001`);
+    expect(readServerConfig({ PORT: '8080' }).alerts.instance).toBe(`${hostname()}:8080`);
   });
 
   it("match them in the root README's summary table too", () => {

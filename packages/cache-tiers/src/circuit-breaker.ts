@@ -25,6 +25,25 @@ export interface CircuitBreaker {
   success(): void;
   failure(): void;
   readonly failures: number;
+  /**
+   * Adds a listener for state changes (besides `options.onStateChange`); returns its removal. Lets several
+   * clients of one Redis share a breaker: the cache's Redis tier and `redisRateLimitStore` see the same outage
+   * once, so a request that waited out the first timed-out command does not wait again in the next client.
+   */
+  subscribe(listener: (state: CircuitState, previous: CircuitState) => void): () => void;
+}
+
+/** True for an object made by `createCircuitBreaker` (or one shaped like it). */
+export function isCircuitBreaker(value: unknown): value is CircuitBreaker {
+  const candidate = value as Partial<CircuitBreaker> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.allow === 'function' &&
+    typeof candidate.success === 'function' &&
+    typeof candidate.failure === 'function' &&
+    typeof candidate.subscribe === 'function'
+  );
 }
 
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
@@ -38,11 +57,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   let openedAt = 0;
   let probeInFlight = false;
   let failures = 0;
+  const listeners = new Set<(state: CircuitState, previous: CircuitState) => void>();
+  if (options.onStateChange) listeners.add(options.onStateChange);
   const move = (next: CircuitState) => {
     if (next === state) return;
     const previous = state;
     state = next;
-    options.onStateChange?.(next, previous);
+    for (const listener of listeners) listener(next, previous);
   };
   return {
     get state() {
@@ -74,6 +95,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
         openedAt = clock.now();
         move('open');
       }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

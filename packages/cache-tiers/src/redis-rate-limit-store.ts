@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, ValidationError, type Clock, type RateLimitHit, type RateLimitStore } from '@wai/metrics-core';
 import type { Cluster, Redis } from 'ioredis';
+import { createCircuitBreaker, isCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { tierUnavailable } from './errors.js';
 
 export interface RedisRateLimitStoreOptions {
   /** Prepended to every key. @default 'wai:rl:' */
@@ -11,6 +13,13 @@ export interface RedisRateLimitStoreOptions {
    * @default the Redis server's time
    */
   clock?: Clock;
+  /**
+   * Stops calling Redis after it failed (the limiter then fails open) until a probe succeeds. Pass the breaker the
+   * cache's Redis tier uses (`l2: { circuitBreaker }`) so one outage costs a request one command timeout, not one
+   * per client; or options for a breaker of the store's own; `false` calls Redis every time.
+   * @default a breaker of its own ({ failureThreshold: 3, resetTimeout: 1000 })
+   */
+  circuitBreaker?: CircuitBreaker | CircuitBreakerOptions | false;
 }
 
 export interface RedisRateLimitStore extends RateLimitStore {
@@ -67,22 +76,39 @@ export function redisRateLimitStore(client: Redis | Cluster, options: RedisRateL
   const prefix = options.prefix ?? 'wai:rl:';
   if (typeof prefix !== 'string') throw new ConfigError('[wai:cache-tiers] redisRateLimitStore `prefix` must be a string');
   const clock = options.clock;
+  const breakerOption = options.circuitBreaker ?? {};
+  if (breakerOption !== false && (typeof breakerOption !== 'object' || breakerOption === null)) {
+    throw new ConfigError('[wai:cache-tiers] redisRateLimitStore `circuitBreaker` must be a breaker, breaker options or false');
+  }
+  const breaker: CircuitBreaker | undefined =
+    breakerOption === false ? undefined : isCircuitBreaker(breakerOption) ? breakerOption : createCircuitBreaker({ ...(clock ? { clock } : {}), ...breakerOption });
 
   const checkArguments = (key: string, windowMs: number): void => {
     if (typeof key !== 'string' || key.length === 0) throw new ValidationError('E_INVALID_KEY', '[wai:cache-tiers] rate-limit keys must be non-empty strings');
     if (!Number.isInteger(windowMs) || windowMs <= 0) throw new ValidationError('E_INVALID_ARGUMENT', `[wai:cache-tiers] windowMs must be an integer number of ms > 0, got ${String(windowMs)}`);
   };
 
-  const run = async (key: string, windowMs: number, delta: 1 | -1): Promise<[number, number, number, number]> => {
-    const args = [String(windowMs), String(clock ? Math.floor(clock.now()) : -1), String(delta)];
-    let reply: unknown;
+  const evaluate = async (key: string, args: string[]): Promise<unknown> => {
     try {
-      reply = await client.evalsha(SCRIPT_SHA, 1, prefix + key, ...args);
+      return await client.evalsha(SCRIPT_SHA, 1, prefix + key, ...args);
     } catch (error) {
       // First call on this server (or after SCRIPT FLUSH): send the body once; later calls use the SHA.
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      reply = await client.eval(SCRIPT, 1, prefix + key, ...args);
+      return client.eval(SCRIPT, 1, prefix + key, ...args);
     }
+  };
+
+  const run = async (key: string, windowMs: number, delta: 1 | -1): Promise<[number, number, number, number]> => {
+    const args = [String(windowMs), String(clock ? Math.floor(clock.now()) : -1), String(delta)];
+    if (breaker && !breaker.allow()) throw tierUnavailable('l2', 'circuit open (rate-limit store)');
+    let reply: unknown;
+    try {
+      reply = await evaluate(key, args);
+    } catch (error) {
+      breaker?.failure();
+      throw error;
+    }
+    breaker?.success();
     const [previous, current, resetInMs, elapsed] = (reply as string[]).map(Number) as [number, number, number, number];
     return [previous, current, resetInMs, elapsed];
   };

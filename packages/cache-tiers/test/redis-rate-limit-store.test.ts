@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
 import { createFakeClock } from '@wai/metrics-core/testing';
-import { redisUrl, startRedisCluster, testRedis, type RedisClusterHandle } from '@wai/test-services';
+import { redisUrl, startRedisCluster, startTcpProxy, testRedis, type RedisClusterHandle } from '@wai/test-services';
+import { createCircuitBreaker } from '../src/circuit-breaker.js';
+import { createCache } from '../src/cache.js';
 import { redisRateLimitStore } from '../src/redis-rate-limit-store.js';
+
+const ready = (client: Redis) => (client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve())));
 
 describe('redisRateLimitStore', () => {
   let redis: Awaited<ReturnType<typeof testRedis>>;
@@ -81,6 +85,62 @@ describe('redisRateLimitStore', () => {
     await expect(store.increment('k', 1.5)).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
     await expect(store.reset('')).rejects.toMatchObject({ code: 'E_INVALID_KEY' });
     expect(() => redisRateLimitStore({} as never)).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
+    expect(() => redisRateLimitStore(redis.client, { circuitBreaker: 'yes' as never })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
+    expect(() => createCache({ l1: false, l2: { redis: redis.client, circuitBreaker: { failureThreshold: 1 } as never } })).toThrow(expect.objectContaining({ code: 'E_CONFIG_INVALID' }));
+  });
+
+  it("shares the cache's Redis breaker: on a stalled link the first timed-out command opens it for both, later calls fail at once", async () => {
+    const direct = new URL(redisUrl());
+    const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 6379) });
+    const COMMAND_TIMEOUT = 40;
+    const client = new Redis(proxy.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT });
+    client.on('error', () => {});
+    const breaker = createCircuitBreaker({ failureThreshold: 1, resetTimeout: 60_000 });
+    const store = redisRateLimitStore(client, { prefix: redis.prefix, circuitBreaker: breaker });
+    const cache = createCache({ namespace: `${redis.prefix}shared-breaker`, l1: false, l2: { redis: proxy.url, circuitBreaker: breaker }, commandTimeout: COMMAND_TIMEOUT });
+    const downs: string[] = [];
+    cache.on('tier:down', (tier) => downs.push(tier));
+    cache.on('error', () => {});
+    try {
+      await cache.ready();
+      await ready(client);
+      expect((await store.increment('stall', 60_000)).count).toBe(1);
+      await cache.set('k', 'v');
+      proxy.stall();
+      // The store's command times out and opens the shared breaker: the cache's tier is down with it...
+      await expect(store.increment('stall', 60_000)).rejects.toThrow();
+      expect(breaker.state).toBe('open');
+      expect(downs).toEqual(['l2']);
+      // ...so the cache reads past Redis without waiting for another timeout, and the store fails fast too.
+      const started = performance.now();
+      expect(await cache.get('k')).toBeUndefined();
+      await expect(store.increment('stall', 60_000)).rejects.toMatchObject({ code: 'E_CACHE_L2_UNAVAILABLE' });
+      expect(performance.now() - started).toBeLessThan(COMMAND_TIMEOUT);
+    } finally {
+      proxy.restore();
+      await cache.close();
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('without a shared breaker, opens its own after failureThreshold failures (the limiter then fails open)', async () => {
+    const direct = new URL(redisUrl());
+    const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 6379) });
+    const client = new Redis(proxy.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 30 });
+    client.on('error', () => {});
+    const store = redisRateLimitStore(client, { prefix: redis.prefix, circuitBreaker: { failureThreshold: 2, resetTimeout: 60_000 } });
+    try {
+      await ready(client);
+      proxy.stall();
+      await expect(store.increment('own', 60_000)).rejects.toThrow(/timed out|Command timed out/i);
+      await expect(store.increment('own', 60_000)).rejects.toThrow(/timed out|Command timed out/i);
+      await expect(store.increment('own', 60_000)).rejects.toMatchObject({ code: 'E_CACHE_L2_UNAVAILABLE' });
+    } finally {
+      proxy.restore();
+      client.disconnect();
+      await proxy.close();
+    }
   });
 });
 

@@ -8,6 +8,8 @@ import { median, round, writeBenchResult, type BenchRow as Row } from '@wai/test
 import { createFakeClock } from '../src/testing.js';
 import { createPerformanceMonitor, QuantileSketch } from '../src/index.js';
 import { logNormalSamples as logNormal, seededRandom } from '../test/random.js';
+import { interleaved } from './interleaved.js';
+import { otelBridgeCost } from './otel-bridge.bench.js';
 
 const PROM_CLIENT = 'prom-client 15.1.3';
 const BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -30,31 +32,6 @@ function combos(): Combo[] {
         result.push({ route, method, status, labels: { http_route: route, http_request_method: method, http_response_status_code: String(status) } });
       }
     }
-  }
-  return result;
-}
-
-/**
- * Runs the tasks in alternating rounds (ours, theirs, ours, …) after a warm-up, so both see the same machine
- * load, and reports each task's median and p99 time per call over the rounds.
- */
-function interleaved(tasks: Record<string, (calls: number) => void>, calls: number, rounds: number): Record<string, { median: number; p99: number }> {
-  const samples: Record<string, number[]> = {};
-  for (const [name, run] of Object.entries(tasks)) {
-    samples[name] = [];
-    for (let warm = 0; warm < 5; warm++) run(calls);
-  }
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, run] of Object.entries(tasks)) {
-      const start = process.hrtime.bigint();
-      run(calls);
-      samples[name]!.push(Number(process.hrtime.bigint() - start) / calls);
-    }
-  }
-  const result: Record<string, { median: number; p99: number }> = {};
-  for (const [name, values] of Object.entries(samples)) {
-    values.sort((x, y) => x - y);
-    result[name] = { median: values[Math.floor(values.length / 2)]!, p99: values[Math.min(values.length - 1, Math.floor(values.length * 0.99))]! };
   }
   return result;
 }
@@ -236,6 +213,7 @@ async function exposition(): Promise<Row> {
 const rows: Row[] = [];
 const memoryRows = memoryPerSeries();
 rows.push(...(await recordingCost()));
+rows.push(...(await otelBridgeCost()));
 rows.push(await quantileAccuracy());
 rows.push(...memoryRows);
 rows.push(await exposition());

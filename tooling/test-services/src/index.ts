@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
+export { ALERTMANAGER_BIN, hasAlertmanager, startAlertmanager, type AlertmanagerHandle } from './alertmanager.js';
 export { pipelinedGets, responseCount } from './http-pipeline.js';
+export { spawnHttpService, type HttpServiceProcess } from './http-service.js';
 export { freePort } from './ports.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { mulberry32 } from './random.js';

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@wai/test-services';
+import { freePort, spawnHttpService } from '@wai/test-services';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 
@@ -39,31 +38,14 @@ export async function startPrometheus(targets: string[], scrapeIntervalMs = 500)
       '',
     ].join('\n'),
   );
-  let output = '';
-  const child: ChildProcess = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const service = await spawnHttpService(
+    'prometheus',
     PROMETHEUS_BIN,
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    `${url}/-/ready`,
+    dir,
   );
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${output}`);
-    try {
-      const ready = await fetch(`${url}/-/ready`);
-      await ready.arrayBuffer();
-      if (ready.ok) break;
-    } catch {
-      // starting
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`prometheus did not become ready:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
     url,
     async query(promql) {
@@ -72,15 +54,6 @@ export async function startPrometheus(targets: string[], scrapeIntervalMs = 500)
       if (body.status !== 'success') throw new Error(`PromQL ${promql} failed: ${body.error ?? response.status}`);
       return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
-    async close() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: service.stop,
   };
 }

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@wai/metrics-core';
+import type { CircuitBreaker } from '../circuit-breaker.js';
 import type { MemoryTierOptions } from '../l1/index.js';
 import type { RedisTierOptions } from '../l2/redis-tier.js';
 import type { SqlTierOptions } from '../l3/index.js';
@@ -28,6 +29,13 @@ export type L1Options = Omit<MemoryTierOptions, 'clock' | 'onEvict'> & {
 export interface L2Options extends RedisTierOptions {
   /** Default TTL (seconds) when a call gives none; same as the top-level `defaultTTL`. */
   defaultTTL?: number;
+  /**
+   * A breaker (from `createCircuitBreaker`) shared with other clients of the same Redis, such as
+   * `redisRateLimitStore`: one outage opens it once for all of them, so a request pays at most one command
+   * timeout however many Redis clients it goes through. Its own `failureThreshold` / `resetTimeout` apply (the
+   * cache's `circuitBreaker` options are then not used for L2). @default a breaker of the cache's own
+   */
+  circuitBreaker?: CircuitBreaker;
 }
 
 export interface LeaseOptions {

@@ -36,6 +36,8 @@ export interface RemoteTierOptions {
   /** Ms a call may take. */
   commandTimeout: number;
   failureThreshold: number;
+  /** A breaker shared with other clients of the same server; `failureThreshold` / `resetTimeout` are then its own. */
+  breaker?: CircuitBreaker;
   /** Invalidations queued while the tier is down, at most (then they collapse into one clear). */
   maxPending?: number;
   /** Ms an open circuit waits before a probe; also the background probe's period. */
@@ -73,7 +75,8 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
       options.onUp(tier.name);
     }
   };
-  const breaker = createCircuitBreaker({ clock, failureThreshold: options.failureThreshold, resetTimeout: options.resetTimeout, onStateChange });
+  const breaker = options.breaker ?? createCircuitBreaker({ clock, failureThreshold: options.failureThreshold, resetTimeout: options.resetTimeout });
+  const unsubscribe = breaker.subscribe(onStateChange);
 
   // Call deadlines without a timer per call: every call has the same timeout, so deadlines come in start order
   // and one timer, armed for the oldest unsettled call, covers them all (a timer per call cost a setTimeout, a
@@ -232,6 +235,7 @@ export function createRemoteTier(tier: CacheTier, options: RemoteTierOptions): R
     stop() {
       stopped = true;
       stopProbe();
+      unsubscribe();
     },
   };
   return remote;

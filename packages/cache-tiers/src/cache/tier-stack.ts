@@ -1,4 +1,5 @@
 import { ConfigError } from '@wai/metrics-core';
+import { isCircuitBreaker, type CircuitBreaker } from '../circuit-breaker.js';
 import { createMemoryTier } from '../l1/index.js';
 import { createRedisTier, isCoordinatingTier, type RedisTier } from '../l2/redis-tier.js';
 import { createSqlTier, type SqlTierOptions } from '../l3/index.js';
@@ -56,9 +57,10 @@ export function createTierStack(options: CacheOptions, resolved: ResolvedCacheOp
     }
   }
 
-  const slot = (tier: CacheTier, owned: boolean): RemoteTier =>
+  const slot = (tier: CacheTier, owned: boolean, breaker?: CircuitBreaker): RemoteTier =>
     createRemoteTier(tier, {
       owned,
+      ...(breaker ? { breaker } : {}),
       clock,
       commandTimeout: resolved.commandTimeout,
       maxPending: resolved.maxPendingInvalidations,
@@ -74,9 +76,14 @@ export function createTierStack(options: CacheOptions, resolved: ResolvedCacheOp
   if (options.l2) {
     let tier: CacheTier;
     let owned = false;
+    let breaker: CircuitBreaker | undefined;
     if (isTier(options.l2)) tier = options.l2;
     else {
-      const { defaultTTL: _applied, ...redisOptions } = options.l2 as L2Options;
+      const { defaultTTL: _applied, circuitBreaker, ...redisOptions } = options.l2 as L2Options;
+      if (circuitBreaker !== undefined && !isCircuitBreaker(circuitBreaker)) {
+        throw new ConfigError('[wai:cache-tiers] `l2.circuitBreaker` must be a breaker from createCircuitBreaker (for thresholds, use the top-level `circuitBreaker` options)');
+      }
+      breaker = circuitBreaker;
       owned = true;
       tier = createRedisTier({
         // The slot's deadline bounds every call; a client timer per command would only add cost.
@@ -89,7 +96,7 @@ export function createTierStack(options: CacheOptions, resolved: ResolvedCacheOp
         namespace,
       });
     }
-    const l2 = slot(tier, owned);
+    const l2 = slot(tier, owned, breaker);
     remote.push(l2);
     if (isCoordinatingTier(tier)) coordinator = { tier, slot: l2 };
   }

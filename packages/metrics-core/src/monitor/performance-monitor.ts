@@ -121,6 +121,8 @@ class Monitor implements PerformanceMonitor {
   private sampled = false;
   private closed = false;
   private inFlight = 0;
+  /** `currentTime` bound once, so the hot path passes it to the buffer without allocating. */
+  private readonly readTime = (): number => this.currentTime();
   private lastHealth: HealthReport | undefined;
   private loadSignal: LoadSignal;
 
@@ -162,9 +164,6 @@ class Monitor implements PerformanceMonitor {
   private flushPending(): void {
     this.buffer.flush(this.closed);
   }
-
-  /** `currentTime` bound once, so the hot path passes it without allocating. */
-  private readonly readTime = (): number => this.currentTime();
 
   trackError(route: string, method = 'GET', error?: unknown): void {
     // Requests buffered before this error come first (their 5xx must not consume this error's pendingThrown).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WaiError } from '@wai/metrics-core';
-import { readServerConfig, redisUrlFromEnv } from './config.js';
+import { loadConfigFromEnv } from '@wai/metrics-core/config';
+import { readServerConfig, SERVER_DEFAULTS } from './config.js';
 
 describe('readServerConfig', () => {
   it('has embedded defaults: port 3001, SQLite data and L3 in ./.data, no Redis', () => {
@@ -23,9 +24,30 @@ describe('readServerConfig', () => {
   });
 
   it('builds a Redis URL from REDIS_HOST / PORT / PASSWORD / DB', () => {
-    expect(redisUrlFromEnv({ REDIS_HOST: 'cache', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss', REDIS_DB: '2' })).toBe('redis://:p%40ss@cache:6380/2');
-    expect(redisUrlFromEnv({ REDIS_URL: 'redis://a:1', REDIS_HOST: 'ignored' })).toBe('redis://a:1');
-    expect(redisUrlFromEnv({})).toBeUndefined();
+    expect(readServerConfig({ REDIS_HOST: 'cache', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss', REDIS_DB: '2' }).redisUrl).toBe('redis://:p%40ss@cache:6380/2');
+    expect(readServerConfig({ REDIS_URL: 'redis://a:1', REDIS_HOST: 'ignored' }).redisUrl).toBe('redis://a:1');
+    expect(readServerConfig({ REDIS_PORT: '6380' }).redisUrl).toBeUndefined();
+  });
+
+  it("reads PORT, REDIS_*, DATABASE_URL and NODE_ENV through core's loader: the same values and the same rules", () => {
+    const env = { PORT: '8080', REDIS_HOST: 'cache', REDIS_DB: '20', DATABASE_URL: 'postgresql://u@h/db', NODE_ENV: 'production' };
+    const config = readServerConfig(env);
+    const core = loadConfigFromEnv(env);
+    expect(config.port).toBe(core.port);
+    expect(config.databaseUrl).toBe(core.databaseUrl);
+    expect(config.environment).toBe(core.environment);
+    // Core accepts any database index >= 0 (a Redis server can be configured with more than 16).
+    expect(config.redisUrl).toBe(`redis://cache:${core.redis.port}/20`);
+    // Only the default port differs, and only through core's `defaults`.
+    expect(readServerConfig({}).port).toBe(SERVER_DEFAULTS.port);
+    expect(loadConfigFromEnv({}, SERVER_DEFAULTS).port).toBe(3001);
+    expect(loadConfigFromEnv({}).port).toBe(3000);
+    expect(readServerConfig({ PORT: '0' }).port).toBe(0);
+    for (const bad of [{ PORT: '70000' }, { REDIS_HOST: 'cache', REDIS_DB: '-1' }, { REDIS_PORT: '0' }, { NODE_ENV: 'staging' }, { DATABASE_URL: 'postgres//nope' }]) {
+      const [name] = Object.keys(bad).filter((key) => key !== 'REDIS_HOST');
+      expect(() => readServerConfig(bad)).toThrow(new RegExp(`\\[wai:metrics-core\\] ${name} must be`));
+      expect(() => loadConfigFromEnv(bad)).toThrow(new RegExp(`\\[wai:metrics-core\\] ${name} must be`));
+    }
   });
 
   it('reads the hardening settings: timeouts, drain, dashboard exposure, L3 bounds, negative cache', () => {

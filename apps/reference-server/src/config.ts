@@ -1,23 +1,25 @@
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfigFromEnv, type WaiConfig } from '@wai/metrics-core';
+import { ConfigError } from '@wai/metrics-core';
+import { loadConfigFromEnv, redisUrlOf, type WaiConfig } from '@wai/metrics-core/config';
 import { readAlertConfig, type AlertConfig } from './alert-config.js';
 import { boolean, bytes, integer, origins, type Env } from './config-values.js';
 
 /**
- * The app's own settings, read from environment variables. The monitoring, cache and Redis variables of the
- * guide (`PERFORMANCE_*`, `CACHE_*`, `REDIS_*`) are read by `loadConfigFromEnv` from @wai/metrics-core; this
- * file adds what only the server needs. A bad value throws a `ConfigError` naming the variable.
+ * The app's own settings, read from environment variables. The guide's variables (`PERFORMANCE_*`, `CACHE_*`,
+ * `REDIS_*`, `DATABASE_URL`, `PORT`, `NODE_ENV`) are read once, with one set of rules, by `loadConfigFromEnv`
+ * from `@wai/metrics-core/config` (the app changes only the default port, through its `defaults`); this file adds
+ * what only the server needs. A bad value throws a `ConfigError` naming the variable.
  */
 export interface ServerConfig {
   /** The guide's settings (`PERFORMANCE_*`, `CACHE_*`, `REDIS_*`, `NODE_ENV` presets) from `loadConfigFromEnv`. */
   wai: WaiConfig;
-  /** `PORT` — 0 picks a free port. @default 3001 */
+  /** `PORT` (read by `loadConfigFromEnv`, 0–65535) — 0 picks a free port. @default 3001 (`SERVER_DEFAULTS.port`) */
   port: number;
   /** `HOST`. @default '0.0.0.0' */
   host: string;
   /** `DATA_DIR` — SQLite data, the L3 cache file and metric history. @default './.data' */
   dataDir: string;
-  /** `DATABASE_URL` — PostgreSQL for data, L3 and history instead of SQLite (`sqlite:<path>` picks a SQLite file). */
+  /** `DATABASE_URL` (read by `loadConfigFromEnv`) — PostgreSQL for data, L3 and history instead of SQLite (`sqlite:<path>` picks a SQLite file). */
   databaseUrl: string | undefined;
   /** SQLite data file, from `DATABASE_URL=sqlite:<path>` or `<DATA_DIR>/workshops.db`. */
   sqlitePath: string;
@@ -26,13 +28,16 @@ export interface ServerConfig {
    * @default PostgreSQL when DATABASE_URL is PostgreSQL, else `<DATA_DIR>/cache.db`
    */
   l3: { driver: 'off' } | { driver: 'sqlite'; path: string } | { driver: 'postgres'; connectionString: string };
-  /** `REDIS_URL`, or built from `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`; enables L2, the bus and shared rate limits. */
+  /**
+   * `REDIS_URL`, or built from `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB` (read and checked by
+   * `loadConfigFromEnv`) when `REDIS_HOST` is set; enables L2, the bus and shared rate limits. @default no Redis
+   */
   redisUrl: string | undefined;
   /** `CACHE_NAMESPACE` — prefix of every cache and rate-limit key (instances sharing data share it). @default 'workshops' */
   namespace: string;
   /** `PERFORMANCE_DASHBOARD_TOKEN` — bearer token for the dashboard's mutating routes. */
   dashboardToken: string | undefined;
-  /** `NODE_ENV`. @default 'development' */
+  /** `NODE_ENV` (production, development or test; read by `loadConfigFromEnv`). @default 'development' */
   environment: string;
   /** `LOG_LEVEL` (pino), else `PERFORMANCE_LOG_LEVEL`. @default 'info' ('silent' with NODE_ENV=test) */
   logLevel: string;
@@ -90,17 +95,13 @@ export interface ServerConfig {
   alerts: AlertConfig;
 }
 
-/** `REDIS_URL` wins; otherwise `REDIS_HOST` (+ port, password, db) builds one; otherwise no Redis. */
-export function redisUrlFromEnv(env: Env): string | undefined {
-  if (env.REDIS_URL) {
-    if (!/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError(`[wai:reference-server] REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
-    return env.REDIS_URL;
-  }
-  if (!env.REDIS_HOST) return undefined;
-  const port = integer(env, 'REDIS_PORT', 6379, 1, 65_535);
-  const db = integer(env, 'REDIS_DB', 0, 0, 15);
-  const auth = env.REDIS_PASSWORD ? `:${encodeURIComponent(env.REDIS_PASSWORD)}@` : '';
-  return `redis://${auth}${env.REDIS_HOST}:${port}/${db}`;
+/** The app's defaults over core's presets: the server listens on 3001 unless `PORT` says otherwise. */
+export const SERVER_DEFAULTS = Object.freeze({ port: 3001 });
+
+/** `REDIS_URL` wins; otherwise `REDIS_HOST` (+ port, password, db, as core read them) builds one; otherwise no Redis. */
+function redisUrlFrom(env: Env, wai: WaiConfig): string | undefined {
+  const configured = (name: string) => (env[name]?.trim() ?? '') !== '';
+  return configured('REDIS_URL') || configured('REDIS_HOST') ? redisUrlOf(wai.redis) : undefined;
 }
 
 function l3FromEnv(raw: string | undefined, postgresUrl: string | undefined, dataDir: string): ServerConfig['l3'] {
@@ -115,27 +116,25 @@ function l3FromEnv(raw: string | undefined, postgresUrl: string | undefined, dat
 }
 
 export function readServerConfig(env: Env = process.env): ServerConfig {
-  const environment = env.NODE_ENV || 'development';
+  // The guide's variables first, so a bad PERFORMANCE_* / CACHE_* / REDIS_* / DATABASE_URL / PORT fails fast by name.
+  const wai = loadConfigFromEnv(env, SERVER_DEFAULTS);
+  const environment = wai.environment;
   const namespace = env.CACHE_NAMESPACE || 'workshops';
   if (!/^[\w:.-]{1,64}$/.test(namespace)) throw new ConfigError(`[wai:reference-server] CACHE_NAMESPACE must be 1–64 letters, digits, "_", ":", "." or "-", got "${namespace}"`);
   const dataDir = resolve(env.DATA_DIR || './.data');
-  const databaseUrl = env.DATABASE_URL || undefined;
-  const postgres = databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(databaseUrl);
-  const sqliteUrl = databaseUrl !== undefined && /^(sqlite|file):/.test(databaseUrl);
-  if (databaseUrl !== undefined && !postgres && !sqliteUrl) {
-    throw new ConfigError('[wai:reference-server] DATABASE_URL must be a postgres:// URL or sqlite:<path>');
-  }
-  // Validates the guide's variables first, so a bad PERFORMANCE_* / CACHE_* / REDIS_* value fails fast by name.
-  const wai = loadConfigFromEnv(env);
+  // Core accepts postgres:, postgresql:, sqlite: and file: URLs; the scheme picks the store.
+  const databaseUrl = wai.databaseUrl;
+  const postgres = databaseUrl !== undefined && /^postgres(ql)?:/.test(databaseUrl);
+  const sqliteUrl = databaseUrl !== undefined && !postgres;
   const config: ServerConfig = {
     wai,
-    port: integer(env, 'PORT', 3001, 0, 65_535),
+    port: wai.port,
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl: postgres ? databaseUrl : undefined,
     sqlitePath: sqliteUrl ? resolve(databaseUrl!.replace(/^(sqlite|file):(\/\/)?/, '')) : join(dataDir, 'workshops.db'),
     l3: l3FromEnv(env.CACHE_L3_URL, postgres ? databaseUrl : undefined, dataDir),
-    redisUrl: redisUrlFromEnv(env),
+    redisUrl: redisUrlFrom(env, wai),
     namespace,
     dashboardToken: wai.dashboardToken,
     environment,
@@ -161,7 +160,7 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     l3WalMaxBytes: bytes(env, 'CACHE_L3_WAL_MAX_BYTES', 4 * 1024 ** 2, 64 * 1024, 1024 ** 3),
     l3MaintenanceMs: integer(env, 'CACHE_L3_MAINTENANCE_MS', 30_000, 100, 86_400_000),
     negativeCacheMax: integer(env, 'NEGATIVE_CACHE_MAX', 1000, 0, 10_000_000),
-    alerts: readAlertConfig(env, integer(env, 'PORT', 3001, 0, 65_535)),
+    alerts: readAlertConfig(env, wai.port),
   };
   // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
   if (config.headersTimeoutMs > config.requestTimeoutMs) {

@@ -40,8 +40,8 @@ export function openL3SqliteFile(options: L3SqliteFileOptions): L3SqliteFile {
   database.pragma('auto_vacuum = INCREMENTAL');
   if (database.pragma('auto_vacuum', { simple: true }) !== 2) database.exec('VACUUM');
   database.pragma('journal_mode = WAL');
-  // synchronous=NORMAL: in WAL mode that syncs at checkpoints instead of on every commit (measured here: ~5.5 ms
-  // → ~0.1 ms per write, on the event loop). A cache may lose its last writes on a power cut; it may not stall
+  // synchronous=NORMAL: in WAL mode that syncs at checkpoints instead of on every commit (an fsync per write
+  // blocks the event loop for milliseconds). A cache may lose its last writes on a power cut; it may not stall
   // every request.
   database.pragma('synchronous = NORMAL');
   // SQLite waits for a lock synchronously, blocking the event loop: instances sharing the file may wait no

@@ -1,5 +1,5 @@
 /**
- * `pnpm --filter @wai/cache-tiers bench` → /work/main/bench/results/cache-tiers.json (STYLE.md format).
+ * `pnpm --filter @wai/cache-tiers bench` → bench/results/cache-tiers.json at the repository root (STYLE.md format).
  * Every row compares with its baseline and competitors (bentocache, cache-manager, cacheable) in the same run,
  * configured alike: in-memory L1 in front of Redis on loopback (REDIS_URL or redis://127.0.0.1:6379), keys under
  * one run-unique prefix that is deleted at the end. Data (keys, traces, values) is generated before timing.

@@ -1,4 +1,4 @@
-/** Prints the README's results table from /work/main/bench/results/cache-tiers.json (`npx tsx bench/render-table.ts`). */
+/** Prints the README's results table from bench/results/cache-tiers.json at the repository root (`npx tsx bench/render-table.ts`). */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

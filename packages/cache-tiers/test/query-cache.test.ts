@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryCacheStore } from '@wai/metrics-core';
+import { createMemoryCacheStore } from '@wai/metrics-core/http';
 import { testSchema, type TestSchema } from '@wai/test-services';
 import { createCache } from '../src/cache.js';
 import { createQueryCache } from '../src/query-cache/query-cache.js';

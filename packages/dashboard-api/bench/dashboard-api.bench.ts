@@ -1,5 +1,5 @@
 /**
- * Benchmarks for @wai/dashboard-api (STYLE.md format → /work/main/bench/results/dashboard-api.json):
+ * Benchmarks for @wai/dashboard-api (STYLE.md format → bench/results/dashboard-api.json at the repository root):
  * - `GET dashboard` through Fastify with 2,000 route series tracked, against the cost of `JSON.stringify` of
  *   the monitor's snapshot measured in the same run;
  * - one live broadcast to 500 WebSocket clients: time to hand the frame to every socket, time until every

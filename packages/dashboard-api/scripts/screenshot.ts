@@ -1,7 +1,7 @@
 /**
  * Takes the README screenshot: a small Fastify app with the dashboard, realistic traffic on several routes
  * (one slow enough to raise an alert and a bottleneck), then headless Chromium on the page.
- * Run: `pnpm --filter @wai/dashboard-api screenshot` (writes /work/main/docs/dashboard.png or argv[2]).
+ * Run: `pnpm --filter @wai/dashboard-api screenshot` (writes docs/dashboard.png at the repository root, or argv[2]).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

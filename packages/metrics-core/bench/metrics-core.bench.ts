@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the metric engine against prom-client (the usual Node.js choice), measured in the same run.
  * Run with `pnpm --filter @wai/metrics-core bench` (type-checks by building first; tsx runs the sources).
- * Writes /work/main/bench/results/metrics-core.json (repo-root `bench/results/metrics-core.json`).
+ * Writes `bench/results/metrics-core.json` at the repository root.
  */
 import client from 'prom-client';
 import { median, round, writeBenchResult, type BenchRow as Row } from '@wai/test-services/bench';

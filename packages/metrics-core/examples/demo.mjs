@@ -1,6 +1,7 @@
 // A runnable tour of the monitor: synthetic traffic in, snapshot / health / alerts / Prometheus text out.
 // Run from the repository root with `pnpm demo` (builds @wai/metrics-core first).
-import { createPerformanceMonitor, loadConfigFromEnv } from '../dist/index.js';
+import { createPerformanceMonitor } from '../dist/index.js';
+import { loadConfigFromEnv } from '../dist/config/index.js';
 
 const config = loadConfigFromEnv(process.env);
 const monitor = createPerformanceMonitor({ interval: config.monitoring.interval, apdexTargetMs: 300 });

@@ -1,6 +1,7 @@
 /** Express servers for the benchmark (compiled to plain JS by the harness); `node servers.mjs <variant>` prints `PORT <n>`. */
 import type { AddressInfo } from 'node:net';
-import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
+import { createPerformanceMonitor } from '@wai/metrics-core';
+import { createMemoryCacheStore } from '@wai/metrics-core/http';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
 import { enhancedRequestTiming, instrumentApp, intelligentCache } from '../src/index.js';

@@ -5,7 +5,7 @@ import {
   revalidationToken,
   type RateLimiter,
   type RateLimiterOptions,
-} from '@wai/metrics-core';
+} from '@wai/metrics-core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { getDefaultMonitor } from './defaults.js';
 import { currentLabel, getTrack } from './request-state.js';

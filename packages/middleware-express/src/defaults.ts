@@ -1,4 +1,5 @@
-import { createMemoryCacheStore, type CacheStore, type PerformanceMonitor } from '@wai/metrics-core';
+import { type CacheStore, type PerformanceMonitor } from '@wai/metrics-core';
+import { createMemoryCacheStore } from '@wai/metrics-core/http';
 
 let defaultMonitor: PerformanceMonitor | undefined;
 let defaultCacheStore: CacheStore | undefined;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { createPerformanceMonitor, loadConfigFromEnv, type CacheStore, type PerformanceMonitor, type PerformanceMonitorOptions, type WaiConfig } from '@wai/metrics-core';
+import { createPerformanceMonitor, type CacheStore, type PerformanceMonitor, type PerformanceMonitorOptions } from '@wai/metrics-core';
+import { loadConfigFromEnv, type WaiConfig } from '@wai/metrics-core/config';
 import type { Express } from 'express';
 import { getDefaultCacheStore, getDefaultMonitor, setDefaultCacheStore, setDefaultMonitor } from './defaults.js';
 import { instrumentApp, type RequestTimingOptions } from './request-timing.js';

@@ -1,4 +1,4 @@
-import { joinRoutePath, normalizeRoute, UNMATCHED_ROUTE, type RequestTrack, type WatchedRequest } from '@wai/metrics-core';
+import { joinRoutePath, normalizeRoute, UNMATCHED_ROUTE, type RequestTrack, type WatchedRequest } from '@wai/metrics-core/http';
 import type { Request } from 'express';
 
 /** How the timing middleware reports the end of a request it started timing. */

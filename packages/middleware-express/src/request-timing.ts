@@ -1,4 +1,5 @@
-import { createRequestTracker, normalizeMethod, silentLogger, subscribeResponseFinish, watchRequest, watchResponse, type Logger, type PerformanceMonitor, type RequestTrack } from '@wai/metrics-core';
+import { silentLogger, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
+import { createRequestTracker, normalizeMethod, subscribeResponseFinish, watchRequest, watchResponse, type RequestTrack } from '@wai/metrics-core/http';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { getDefaultMonitor } from './defaults.js';
 import { getTrack, recordOf, routeLabel, watchRoute, watchRouteOn, type RequestReporter } from './request-state.js';

@@ -1,4 +1,5 @@
-import { createProfileTrigger, type CacheStore, type PerformanceMonitor, type ProfileSummary } from '@wai/metrics-core';
+import { type CacheStore, type PerformanceMonitor, type ProfileSummary } from '@wai/metrics-core';
+import { createProfileTrigger } from '@wai/metrics-core/http';
 import type { RequestHandler } from 'express';
 import { adaptiveRateLimit, type AdaptiveRateLimitOptions } from './adaptive-rate-limit.js';
 import { composeMiddleware } from './compose.js';

@@ -1,5 +1,7 @@
 import { createFakeClock } from '@wai/metrics-core/testing';
-import { configureForEnvironment, createMemoryCacheStore, createPerformanceMonitor, loadConfigFromEnv, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
+import { createPerformanceMonitor, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
+import { configureForEnvironment, loadConfigFromEnv } from '@wai/metrics-core/config';
+import { createMemoryCacheStore, UNMATCHED_ROUTE } from '@wai/metrics-core/http';
 import { sharedLimitStatuses } from '@wai/metrics-core/http/testing';
 import { testRedis } from '@wai/test-services';
 import express from 'express';

@@ -1,6 +1,7 @@
 /** Fastify servers for the benchmark (compiled to plain JS by the harness); `node servers.mjs <variant>` prints `PORT <n>`. */
 import type { AddressInfo } from 'node:net';
-import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
+import { createPerformanceMonitor } from '@wai/metrics-core';
+import { createMemoryCacheStore } from '@wai/metrics-core/http';
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 import * as fastifyMetricsModule from 'fastify-metrics';
 import { answerCpuProbes } from '../../middleware-express/bench/cpu-probe.js';

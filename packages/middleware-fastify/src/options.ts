@@ -6,8 +6,8 @@ import type {
   PerformanceMonitor,
   PerformanceMonitorOptions,
   ProfileSummary,
-  RateLimiterOptions,
 } from '@wai/metrics-core';
+import type { RateLimiterOptions } from '@wai/metrics-core/http';
 import type { HttpCacheRouteOptions, HttpPipelineOptions } from '@wai/metrics-core/http';
 import type { FastifyRequest } from 'fastify';
 

@@ -1,6 +1,6 @@
+import { createPerformanceMonitor, type PerformanceMonitor } from '@wai/metrics-core';
 import {
   clientAddressKey,
-  createPerformanceMonitor,
   createProfileTrigger,
   createRateLimiter,
   normalizeMethod,
@@ -9,13 +9,12 @@ import {
   subscribeResponseFinish,
   watchRequest,
   watchResponse,
-  type PerformanceMonitor,
   type RateLimiter,
   RequestTiming,
   requestTimingContext,
   type RequestTimingContext,
   type WatchedRequest,
-} from '@wai/metrics-core';
+} from '@wai/metrics-core/http';
 import {
   createHttpPipeline,
   REVALIDATION_HEADER,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { createMemoryCacheStore, createPerformanceMonitor, type PerformanceMonitor } from '@wai/metrics-core';
+import { createPerformanceMonitor, type PerformanceMonitor } from '@wai/metrics-core';
+import { createMemoryCacheStore } from '@wai/metrics-core/http';
 import { forwardToOrigin } from '@wai/metrics-core/http/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { waiPerformance, type WaiPerformanceOptions } from '../src/index.js';

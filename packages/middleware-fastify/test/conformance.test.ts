@@ -1,4 +1,5 @@
-import { createMemoryCacheStore, createPerformanceMonitor } from '@wai/metrics-core';
+import { createPerformanceMonitor } from '@wai/metrics-core';
+import { createMemoryCacheStore } from '@wai/metrics-core/http';
 import { HTTP_CONFORMANCE_CASES, runConformanceCase, type ConformanceTarget } from '@wai/metrics-core/http/testing';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';

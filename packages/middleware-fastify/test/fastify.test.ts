@@ -1,6 +1,7 @@
 import { Agent, get as httpGet } from 'node:http';
 import type { Socket } from 'node:net';
-import { createMemoryCacheStore, createPerformanceMonitor, UNMATCHED_ROUTE, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
+import { createPerformanceMonitor, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
+import { createMemoryCacheStore, UNMATCHED_ROUTE } from '@wai/metrics-core/http';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { sharedLimitStatuses } from '@wai/metrics-core/http/testing';
 import { pipelinedGets, testRedis } from '@wai/test-services';

@@ -151,7 +151,7 @@ export function createCache(options: CacheOptions = {}): Cache {
         })
       : undefined;
   const loads = createLoadCoordinator({ resolved, stack, reads, entries, guard, hooks, events, leaseWaiters, busLink, instanceId, track, reportError });
-  const loaders = createLoaderRegistry(options.maxRememberedLoaders ?? 10_000);
+  const loaders = createLoaderRegistry(resolved.maxRememberedLoaders);
 
   function tierDown(tier: TierName): void {
     logger.warn({ tier }, '[wai:cache-tiers] tier down: reads fall through, writes are dropped, invalidations queued');
@@ -192,7 +192,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const ownAnalytics = options.plugins?.some(isAnalyticsPlugin) === true;
   const defaultPlugins = [
     ...(options.analytics === false || ownAnalytics ? [] : [cacheAnalytics(options.analytics ?? {})]),
-    ...(options.warming === false ? [] : [cacheWarming({ intervalMs: options.warming?.intervalMs ?? 0, logger })]),
+    ...(resolved.warmingIntervalMs === undefined ? [] : [cacheWarming({ intervalMs: resolved.warmingIntervalMs, logger })]),
     ...(options.prediction ? [predictivePreloading(options.prediction)] : []),
   ];
   return createCacheFacade({ options, resolved, instanceId, emitter, hooks, stack, guard, stats, events, entries, reads, loads, loaders, propagator, busLink, defaultPlugins, reportError, shutdown });

@@ -31,6 +31,10 @@ export interface ResolvedCacheOptions {
   hotKeyThreshold: number | undefined;
   failureThreshold: number;
   resetTimeout: number;
+  rememberLoaders: boolean;
+  maxRememberedLoaders: number;
+  /** The warming plugin's interval (0 = only on `warm()`); absent when `warming: false` leaves the plugin out. */
+  warmingIntervalMs: number | undefined;
 }
 
 /** Refuses bad settings at creation with a `ConfigError` naming the option; callers' objects are never mutated. */
@@ -73,6 +77,9 @@ export function resolveCacheOptions(options: CacheOptions, l2Options: L2Options 
     hotKeyThreshold: options.l1 && !('getSync' in options.l1) ? options.l1.hotKeyThreshold : undefined,
     failureThreshold: options.circuitBreaker?.failureThreshold ?? 3,
     resetTimeout: options.circuitBreaker?.resetTimeout ?? 1000,
+    rememberLoaders: options.rememberLoaders ?? false,
+    maxRememberedLoaders: options.maxRememberedLoaders ?? 10_000,
+    warmingIntervalMs: options.warming === false ? undefined : (options.warming?.intervalMs ?? 0),
   };
   const durations = {
     commandTimeout: resolved.commandTimeout,

@@ -24,10 +24,10 @@ export interface MemoryTierOptions {
    * The main segment is then a segmented LRU (probation → protected on a second hit). With `false` the tier is
    * a plain LRU (window + one list).
    *
-   * Off by default, measured (bench/cache-tiers.bench.ts, capacity 1,000): admission wins +9.6 points over
-   * LRU on Zipf(0.9) and +5.8 with one-hit scans mixed in, but loses 10–13 points to LRU on recency-heavy
-   * traces (a sliding working set, the LRU stack-distance model) — more than the 1 point a default may lose. Turn it on
-   * for skewed, scan-prone workloads (catalogue pages, crawlers).
+   * Off by default: the hit-rate rows of bench/cache-tiers.bench.ts (capacity 1,000) show admission ahead of LRU
+   * on Zipf(0.9) and with one-hit scans mixed in, but behind it on recency-heavy traces (a sliding working set, the
+   * LRU stack-distance model) by more than the 1 point a default may lose. Turn it on for skewed, scan-prone
+   * workloads (catalogue pages, crawlers).
    * @default false
    */
   admission?: boolean;

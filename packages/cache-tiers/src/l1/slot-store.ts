@@ -2,8 +2,8 @@
  * L1's entries as parallel arrays indexed by slot, after lru-cache's layout (isaacs/node-lru-cache: `keyMap`
  * Map<key, index>, `keyList`/`valList`, `next`/`prev` typed arrays, a `free` stack): an entry is one Map entry,
  * three pointer slots (key, value, tags) and 40 bytes of typed arrays, instead of a node object, the caller's
- * `CacheEntry` object, its three boxed epoch-ms doubles and its tags array (about 370 bytes before, measured in
- * bench row "L1 memory per entry"). The numbers live unboxed in typed arrays; entries without tags share one
+ * `CacheEntry` object, its three boxed epoch-ms doubles and its tags array (several times the bytes; bench row
+ * "L1 memory per entry" measures what an entry costs). The numbers live unboxed in typed arrays; entries without tags share one
  * frozen empty array.
  *
  * Each array interleaves what one access reads together (a slot's three times; its links, meta and size; its

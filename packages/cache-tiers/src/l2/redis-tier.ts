@@ -30,8 +30,8 @@ export interface RedisTierOptions {
   commandTimeout?: number | false;
   /**
    * ioredis auto-pipelining for clients this tier opens (batches the commands issued in one tick into one write).
-   * Off by default: measured on loopback it cost 10–20 % of throughput at 64 concurrent callers and gained 15 %
-   * only at 512; turn it on for many concurrent callers or a high-latency link. @default false
+   * Off by default: on loopback it costs throughput at tens of concurrent callers and pays off only at hundreds;
+   * turn it on for many concurrent callers or a high-latency link. @default false
    */
   enableAutoPipelining?: boolean;
   /** Lifetime of tag invalidation versions (ms); keep it above your longest TTL + grace. @default 7 days */

@@ -16,7 +16,7 @@ export interface PostgresTierOptions extends SqlTierCommonOptions {
   /**
    * Connections a pool this tier opens sets up before its first call and keeps open (pg-pool's `min`, and no idle
    * timeout below it). Calls then never wait for a connection to be set up: on PostgreSQL that is a server
-   * process fork, measured at 15–110 ms under load on a 2-CPU host, several times a cache call's deadline.
+   * process fork, tens of milliseconds under load: several times a cache call's deadline.
    * @default the pool's `max` (pg's default is 10)
    */
   warmConnections?: number;

@@ -54,7 +54,7 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     const db = (options.database as BetterSqlite3.Database | undefined) ?? new Database(options.path ?? './wai-cache.db');
     db.pragma('journal_mode = WAL');
     // A cache can lose its last writes on power loss without harm, and with WAL, NORMAL stays consistent;
-    // FULL fsyncs every commit (~5 ms of blocked event loop per write measured here, ~0.1 ms with NORMAL).
+    // FULL fsyncs every commit (milliseconds of blocked event loop per write, a fraction of one with NORMAL).
     // Only applied to databases we open: a caller's own handle keeps the caller's settings.
     if (!options.database) db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

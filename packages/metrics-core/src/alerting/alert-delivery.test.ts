@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
 import { createPerformanceMonitor } from '../monitor/performance-monitor.js';
-import type { Alert } from '../types.js';
+import type { Alert } from '../contracts/findings.js';
 import { createAlertDelivery } from './alert-delivery.js';
 import type { AlertSink } from './alert-sink.js';
 

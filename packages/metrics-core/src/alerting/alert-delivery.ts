@@ -1,7 +1,8 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Alert, PerformanceMonitor } from '../types.js';
+import type { Alert } from '../contracts/findings.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
 import { deliveryIdOf, numberOption, type AlertEvent, type AlertSink } from './alert-sink.js';
 import { SinkQueue, type RetryPolicy, type SinkStats } from './sink-queue.js';
 

@@ -1,4 +1,4 @@
-import type { Alert } from '../types.js';
+import type { Alert } from '../contracts/findings.js';
 import { ConfigError, WaiError } from '../errors.js';
 
 /** One state change of an alert, as a sink receives it. */

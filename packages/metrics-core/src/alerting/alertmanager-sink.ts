@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
-import type { Alert } from '../types.js';
+import type { Alert } from '../contracts/findings.js';
 import { httpUrl, numberOption, postJson, type AlertEvent, type AlertSink } from './alert-sink.js';
 
 export interface AlertmanagerSinkOptions {

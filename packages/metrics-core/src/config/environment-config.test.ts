@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, WaiError } from '../errors.js';
-import { configureForEnvironment, loadConfigFromEnv } from './environment-config.js';
+import { configureForEnvironment, loadConfigFromEnv, redisUrlOf } from './environment-config.js';
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -103,5 +103,22 @@ describe('loadConfigFromEnv', () => {
   it('never echoes credentials of a bad URL', () => {
     const message = configError(() => loadConfigFromEnv({ REDIS_URL: 'http://user:hunter2@host' })).message;
     expect(message).not.toContain('hunter2');
+  });
+
+  it("takes an application's defaults over the preset and under the variables", () => {
+    expect(loadConfigFromEnv({}).port).toBe(3000);
+    expect(loadConfigFromEnv({}, { port: 3001 }).port).toBe(3001);
+    expect(loadConfigFromEnv({ PORT: '8080' }, { port: 3001 }).port).toBe(8080);
+    const tuned = loadConfigFromEnv({ CACHE_L1_MAX_SIZE: '50' }, { L1: { maxSize: 10, hotKeyThreshold: 4 }, monitoring: { thresholds: { errorRate: 0.1 } } });
+    expect(tuned.cache.l1).toMatchObject({ maxSize: 50, hotKeyThreshold: 4 });
+    expect(tuned.monitoring.thresholds).toEqual({ forMs: 0, errorRate: 0.1 });
+    // Defaults are checked by the same rules as everything else.
+    expect(configError(() => loadConfigFromEnv({}, { port: 70_000 })).message).toContain('port');
+  });
+
+  it('gives the Redis URL a configuration describes (REDIS_URL as given, else built from its parts)', () => {
+    expect(redisUrlOf(loadConfigFromEnv({}).redis)).toBe('redis://127.0.0.1:6379/0');
+    expect(redisUrlOf(loadConfigFromEnv({ REDIS_HOST: 'cache', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss', REDIS_DB: '20' }).redis)).toBe('redis://:p%40ss@cache:6380/20');
+    expect(redisUrlOf(loadConfigFromEnv({ REDIS_URL: 'rediss://r.example:6390/1', REDIS_HOST: 'ignored' }).redis)).toBe('rediss://r.example:6390/1');
   });
 });

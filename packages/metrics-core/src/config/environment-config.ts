@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { AlertThresholds } from '../types.js';
+import type { AlertThresholds } from '../contracts/monitor.js';
 
 export type Environment = 'production' | 'development' | 'test';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -149,10 +149,14 @@ function validate(config: WaiConfig): WaiConfig {
  * production 2 σ, test 3 σ. Invalid values throw `ConfigError` naming the option.
  */
 export function configureForEnvironment(environment: string | undefined, overrides: WaiConfigOverrides = {}): WaiConfig {
-  const config = preset(parseEnvironment('environment', environment));
-  const o = overrides;
+  return validate(applyOverrides(preset(parseEnvironment('environment', environment)), overrides));
+}
+
+/** Applies one layer of overrides in place (a later layer wins field by field; thresholds merge). */
+function applyOverrides(config: WaiConfig, o: WaiConfigOverrides): WaiConfig {
+  const thresholds = config.monitoring.thresholds;
   Object.assign(config.monitoring, o.monitoring);
-  if (o.monitoring?.thresholds) config.monitoring.thresholds = { ...preset(config.environment).monitoring.thresholds, ...o.monitoring.thresholds };
+  if (o.monitoring?.thresholds) config.monitoring.thresholds = { ...thresholds, ...o.monitoring.thresholds };
   Object.assign(config.cache.l1, o.cache?.l1);
   Object.assign(config.cache.l2, o.cache?.l2);
   Object.assign(config.cache.prediction, o.cache?.prediction);
@@ -173,7 +177,7 @@ export function configureForEnvironment(environment: string | undefined, overrid
   if (o.interval !== undefined) config.monitoring.interval = o.interval;
   if (o.anomalyThreshold !== undefined) config.monitoring.anomalyThreshold = o.anomalyThreshold;
   if (o.trendAnalysisWindow !== undefined) config.monitoring.trendAnalysisWindow = o.trendAnalysisWindow;
-  return validate(config);
+  return config;
 }
 
 // ── environment variables ───────────────────────────────────────────────────────────────────────────────
@@ -239,8 +243,11 @@ function redact(url: string): string {
  * `CACHE_PREDICTIVE_WARMING`, `REDIS_URL` or `REDIS_HOST`/`REDIS_PORT`/`REDIS_PASSWORD`/`REDIS_DB`, `DATABASE_URL`,
  * `PERFORMANCE_DASHBOARD_TOKEN`, `PORT`, `NODE_ENV`. Empty values count as unset. A bad value throws
  * `ConfigError` (`E_CONFIG_INVALID`) naming the variable and the accepted form.
+ *
+ * `defaults` lets an application change a default without re-reading a variable: they apply over the preset
+ * and under the variables (e.g. `loadConfigFromEnv(process.env, { port: 3001 })`: port 3001 unless `PORT` is set).
  */
-export function loadConfigFromEnv(env: Env = process.env): WaiConfig {
+export function loadConfigFromEnv(env: Env = process.env, defaults: WaiConfigOverrides = {}): WaiConfig {
   const environment = parseEnvironment('NODE_ENV', read(env, 'NODE_ENV'));
   const overrides: WaiConfigOverrides = { monitoring: {}, cache: { l1: {}, l2: {} }, redis: {} };
   const monitoring = overrides.monitoring!;
@@ -285,5 +292,15 @@ export function loadConfigFromEnv(env: Env = process.env): WaiConfig {
   if (token !== undefined) overrides.dashboardToken = token;
   const httpPort = envInteger(env, 'PORT', 'an integer port 0-65535', (n) => n >= 0 && n <= 65535);
   if (httpPort !== undefined) overrides.port = httpPort;
-  return configureForEnvironment(environment, overrides);
+  return validate(applyOverrides(applyOverrides(preset(environment), defaults), overrides));
+}
+
+/**
+ * The Redis URL a `WaiConfig` describes: `REDIS_URL` as given, else one built from host, port, password and db
+ * (`redis://:password@host:port/db`, the password percent-encoded).
+ */
+export function redisUrlOf(redis: WaiConfig['redis']): string {
+  if (redis.url !== undefined) return redis.url;
+  const auth = redis.password === undefined ? '' : `:${encodeURIComponent(redis.password)}@`;
+  return `redis://${auth}${redis.host}:${redis.port}/${redis.db}`;
 }

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import type { LoadSignal } from '../types.js';
+import type { LoadSignal } from '../contracts/metrics.js';
 
 /** A stress threshold with hysteresis: stress starts above `enter` and ends only below `exit`. */
 export interface StressBand {

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { CacheStore, FillToken } from '../types.js';
+import type { CacheStore, FillToken } from '../contracts/cache.js';
 import type { CacheRulesOptions, RequestCacheReason, ResponseCacheReason } from './cacheability.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 import type { StoredHttpResponse } from './stored-response.js';

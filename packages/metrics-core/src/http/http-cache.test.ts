@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
-import type { CacheStore } from '../types.js';
+import type { CacheStore } from '../contracts/cache.js';
 import { createHttpCache, REVALIDATION_HEADER, revalidationToken } from './http-cache.js';
 import type { HttpRequestInfo } from './http-types.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';

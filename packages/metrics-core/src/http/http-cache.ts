@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { silentLogger } from '../logger.js';
-import type { FillToken } from '../types.js';
+import type { FillToken } from '../contracts/cache.js';
 import { createCacheKey, headerValue, requestHost, urlTag } from './cache-key.js';
 import { evaluateCacheRequest, evaluateCacheResponse, type CacheRulesOptions, type RequestCacheReason } from './cacheability.js';
 import { createEtag, isNotModified } from './etag.js';

@@ -47,3 +47,30 @@ export {
 } from './http-pipeline.js';
 export type { HttpHeaders, HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 export { createMemoryCacheStore, type MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-cache-store.js';
+
+// Request lifecycle, route labels and rate limiting (moved from the root entry).
+export { createAdaptiveLimit, type AdaptiveLimit, type AdaptiveLimitOptions, type AdaptiveState, type StressBand } from './adaptive-limit.js';
+export type { ConcurrencyLimiter, ConcurrencyLimiterOptions } from './concurrency-limiter.js';
+export { subscribeResponseFinish, watchRequest, watchResponse, type WatchedRequest } from './connection-watch.js';
+export { createMemoryRateLimitStore, type MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store.js';
+export { createProfileTrigger, type ProfileTrigger, type ProfileTriggerOptions } from './profile-trigger.js';
+export { clientAddressKey } from './rate-limit-key.js';
+export type { RateLimitErrorBody } from './rate-limit-response.js';
+export {
+  createRateLimiter,
+  DEFAULT_EXEMPT_PATHS,
+  type RateLimitCheck,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitOutcome,
+} from './rate-limiter.js';
+export {
+  createRequestTracker,
+  RequestTiming,
+  requestTimingContext,
+  type RequestTimingContext,
+  type RequestTrack,
+  type RequestTracker,
+  type RequestTrackerOptions,
+} from './request-tracker.js';
+export { joinRoutePath, normalizeMethod, normalizeRoute, OTHER_METHOD, UNMATCHED_ROUTE } from './route-label.js';

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import type { CacheSetOptions, CacheStore, FillToken } from '../types.js';
+import type { CacheSetOptions, CacheStore, FillToken } from '../contracts/cache.js';
 
 export interface MemoryCacheStoreOptions {
   /** Most entries kept; the least recently used goes first. @default 1000 */

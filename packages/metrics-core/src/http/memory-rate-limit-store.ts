@@ -1,6 +1,6 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import type { RateLimitHit, RateLimitStore } from '../types.js';
+import type { RateLimitHit, RateLimitStore } from '../contracts/rate-limit.js';
 
 export interface MemoryRateLimitStoreOptions {
   /** Most keys tracked; the least recently hit are dropped first (bounded memory under key floods). @default 100000 */

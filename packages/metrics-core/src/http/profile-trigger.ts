@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { PerformanceMonitor, ProfileSummary } from '../types.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
+import type { ProfileSummary } from '../contracts/profiling.js';
 
 export interface ProfileTriggerOptions {
   monitor: PerformanceMonitor | (() => PerformanceMonitor | undefined);

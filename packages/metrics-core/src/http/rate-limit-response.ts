@@ -1,4 +1,4 @@
-import type { RateLimitDecision } from '../types.js';
+import type { RateLimitDecision } from '../contracts/rate-limit.js';
 
 /** The JSON body of a 429 / 503 answer (the same `{ error: { code, message } }` shape as every @wai error). */
 export interface RateLimitErrorBody {

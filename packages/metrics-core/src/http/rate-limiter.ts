@@ -1,7 +1,9 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { LoadSignal, PerformanceMonitor, RateLimitDecision, RateLimitStore } from '../types.js';
+import type { LoadSignal } from '../contracts/metrics.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
+import type { RateLimitDecision, RateLimitStore } from '../contracts/rate-limit.js';
 import { createAdaptiveLimit, type AdaptiveLimit, type AdaptiveLimitOptions } from './adaptive-limit.js';
 import { createConcurrencyLimiter, type ConcurrencyLimiter, type ConcurrencyLimiterOptions } from './concurrency-limiter.js';
 import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';

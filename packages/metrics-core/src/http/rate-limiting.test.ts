@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
-import type { LoadSignal, PerformanceMonitor, RateLimitDecision } from '../types.js';
+import type { LoadSignal } from '../contracts/metrics.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
+import type { RateLimitDecision } from '../contracts/rate-limit.js';
 import { createAdaptiveLimit } from './adaptive-limit.js';
 import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 import { createRateLimiter, isExemptPath } from './rate-limiter.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
-import type { PerformanceMonitor, ProfileResult } from '../types.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
+import type { ProfileResult } from '../contracts/profiling.js';
 import { createProfileTrigger } from './profile-trigger.js';
 import { createRequestTracker } from './request-tracker.js';
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../logger.js';
-import type { PerformanceMonitor } from '../types.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
 
 export interface RequestTrackerOptions {
   /** The monitor to report to, or a function returning it (resolved per request, so a default can be set later). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
-import type { Alert, AlertRule } from '../types.js';
+import type { Alert } from '../contracts/findings.js';
+import type { AlertRule } from '../contracts/monitor.js';
 import { createPerformanceMonitor } from './performance-monitor.js';
 
 /** A custom gauge rule with trigger 100 / recovery 80, the way the default rules apply hysteresis. */

@@ -1,4 +1,6 @@
-import type { Alert, AlertRule, AlertSignal, MetricsSnapshot } from '../types.js';
+import type { Alert, AlertSignal } from '../contracts/findings.js';
+import type { MetricsSnapshot } from '../contracts/metrics.js';
+import type { AlertRule } from '../contracts/monitor.js';
 import type { Logger } from '../logger.js';
 
 /** Resolved alerts kept for `getAlerts()` (newest last). */

@@ -1,7 +1,7 @@
 import { Session } from 'node:inspector';
 import { WaiError } from '../errors.js';
 import type { Clock } from '../clock.js';
-import type { ProfileFunction, ProfileResult, ProfileSummary } from '../types.js';
+import type { ProfileFunction, ProfileResult, ProfileSummary } from '../contracts/profiling.js';
 
 /** Longest capture allowed (a profile slows the process a little while it runs). */
 export const MAX_PROFILE_MS = 60_000;

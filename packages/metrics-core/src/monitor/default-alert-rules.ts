@@ -1,4 +1,5 @@
-import type { AlertRule, AlertSignal, AlertThresholds, Severity } from '../types.js';
+import type { AlertSignal, Severity } from '../contracts/findings.js';
+import type { AlertRule, AlertThresholds } from '../contracts/monitor.js';
 
 /** Thresholds with every default filled in. */
 export type ResolvedThresholds = Required<AlertThresholds>;

@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '../types.js';
+import type { Finding, Severity } from '../contracts/findings.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 

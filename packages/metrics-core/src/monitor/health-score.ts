@@ -1,4 +1,4 @@
-import type { HealthComponent, HealthReport, HealthStatus } from '../types.js';
+import type { HealthComponent, HealthReport, HealthStatus } from '../contracts/metrics.js';
 
 /**
  * Component weights before renormalisation. Latency and errors are what users feel, so they dominate; memory

@@ -1,4 +1,4 @@
-import type { LatencySummary } from '../types.js';
+import type { LatencySummary } from '../contracts/metrics.js';
 import type { QuantileSketch } from './quantile-sketch.js';
 
 const QUANTILES = [0.5, 0.9, 0.95, 0.99] as const;

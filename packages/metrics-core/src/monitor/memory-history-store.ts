@@ -1,4 +1,4 @@
-import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryRecord, HistoryStore } from '../types.js';
+import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryRecord, HistoryStore } from '../contracts/history.js';
 import { averageBySteps } from './metric-history.js';
 
 export interface MemoryHistoryStoreOptions {

@@ -1,4 +1,4 @@
-import type { HistoryMetric, HistoryPoint, HistoryQuery } from '../types.js';
+import type { HistoryMetric, HistoryPoint, HistoryQuery } from '../contracts/history.js';
 
 /** Points kept per series: 12 h at the default 30 s interval. */
 export const DEFAULT_HISTORY_POINTS = 1440;

@@ -1,4 +1,4 @@
-import type { OperationStats } from '../types.js';
+import type { OperationStats } from '../contracts/analyzer.js';
 import { defaultMapping } from './quantile-sketch.js';
 import { RollingWindow, WindowView } from './rolling-window.js';
 import { summarize } from './latency-summary.js';

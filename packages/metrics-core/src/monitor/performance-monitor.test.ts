@@ -1,7 +1,9 @@
 import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
-import type { Analyzer, AnalyzerContext, Bottleneck, HistoryRecord } from '../types.js';
+import type { Analyzer, AnalyzerContext } from '../contracts/analyzer.js';
+import type { Bottleneck } from '../contracts/findings.js';
+import type { HistoryRecord } from '../contracts/history.js';
 import { createMemoryHistoryStore } from './memory-history-store.js';
 import { createPerformanceMonitor } from './performance-monitor.js';
 

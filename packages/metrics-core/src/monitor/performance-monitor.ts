@@ -2,42 +2,26 @@ import { EventEmitter } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ConfigError, WaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type {
-  Alert,
-  AlertRule,
-  Analyzer,
-  AnalyzerContext,
-  Bottleneck,
-  CacheAnalytics,
-  CacheStatsSource,
-  EndpointStats,
-  HealthReport,
-  HistoryMetric,
-  HistoryPoint,
-  HistoryQuery,
-  HistoryRecord,
-  HistoryStore,
-  LoadSignal,
-  MetricsSnapshot,
-  MonitorEvents,
-  PerformanceMonitor,
-  PerformanceMonitorOptions,
-  ProfileResult,
-  ProfileSummary,
-  RateLimitDecision,
-  Recommendation,
-  StatusClass,
-} from '../types.js';
+import type { Analyzer, AnalyzerContext } from '../contracts/analyzer.js';
+import type { CacheAnalytics, CacheStatsSource } from '../contracts/cache.js';
+import type { Alert, Bottleneck, Recommendation } from '../contracts/findings.js';
+import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryStore } from '../contracts/history.js';
+import type { EndpointStats, HealthReport, LoadSignal, MetricsSnapshot, StatusClass } from '../contracts/metrics.js';
+import type { AlertRule, MonitorEvents, PerformanceMonitor, PerformanceMonitorOptions } from '../contracts/monitor.js';
+import type { ProfileResult, ProfileSummary } from '../contracts/profiling.js';
+import type { RateLimitDecision } from '../contracts/rate-limit.js';
 import { AlertEngine, type AlertTransitions } from './alert-engine.js';
+import { AnalyzerRunner } from './analyzer-runner.js';
 import { CpuProfiler } from './cpu-profiler.js';
 import { createDefaultAlertRules, resolveThresholds, type ConnectionState, type ResolvedThresholds } from './default-alert-rules.js';
-import { FindingRegistry } from './finding-registry.js';
 import { computeHealth } from './health-score.js';
+import { HistoryRecorder } from './history-recorder.js';
 import { summarize } from './latency-summary.js';
-import { averageBySteps, DEFAULT_HISTORY_POINTS, MetricHistory } from './metric-history.js';
+import { DEFAULT_HISTORY_POINTS } from './metric-history.js';
 import { OperationRegistry } from './operation-registry.js';
 import { renderPrometheus, type CustomMetric } from './prometheus-exposition.js';
 import { defaultMapping } from './quantile-sketch.js';
+import { RequestBuffer } from './request-buffer.js';
 import { SLOT_MS, SLOTS, STATUS_CLASSES, WindowView } from './rolling-window.js';
 import { SeriesRegistry, slotOf, type RouteSeries } from './series-registry.js';
 import { emptySample, SystemSampler, type SystemSample } from './system-sampler.js';
@@ -48,23 +32,21 @@ export const CURRENT_WINDOW_MS = SLOTS * SLOT_MS;
 export const MAX_WINDOW_MS = 60 * 60_000;
 /** How often the cached coarse time (and thus the write slot) is refreshed while running. */
 const TICK_MS = 1000;
-/** Per-route history is kept for this many busiest routes. */
-const HISTORY_TOP_ROUTES = 20;
 /** Distinct custom metric series (`recordMetric` name + labels). */
 const MAX_CUSTOM_METRICS = 1000;
 /** Thrown errors awaiting their request's trackEndpoint, per series (bounded for callers that never send one). */
 const MAX_PENDING_THROWN = 1000;
-/** An analyzer that takes longer than this is abandoned for the run (logged), so sampling never hangs. */
-const ANALYZER_TIMEOUT_MS = 30_000;
-/** Requests buffered by trackEndpoint before they are folded into their series (see `flushPending`). */
-const PENDING = 256;
 
-interface Resolved {
+/** `PerformanceMonitorOptions` with every default applied (the README's option table is checked against it). */
+export interface ResolvedMonitorOptions {
   interval: number;
   maxSeries: number;
   seriesIdleMs: number;
   apdexTargetMs: number;
   systemMetrics: boolean;
+  defaultAlertRules: boolean;
+  autoStart: boolean;
+  historyStore: HistoryStore | undefined;
   thresholds: ResolvedThresholds;
   /** What analyzers get as `context.settings` (only the settings the caller gave). */
   analysis: NonNullable<AnalyzerContext['settings']>;
@@ -78,40 +60,39 @@ function positive(name: string, value: number | undefined, fallback: number, int
   return value;
 }
 
-function resolveAnalysis(options: PerformanceMonitorOptions): Resolved['analysis'] {
-  const analysis: Resolved['analysis'] = {};
+function resolveAnalysis(options: PerformanceMonitorOptions): ResolvedMonitorOptions['analysis'] {
+  const analysis: ResolvedMonitorOptions['analysis'] = {};
   if (options.anomalyThreshold !== undefined) analysis.anomalyThreshold = positive('anomalyThreshold', options.anomalyThreshold, 0);
   if (options.trendAnalysisWindow !== undefined) analysis.trendAnalysisWindow = positive('trendAnalysisWindow', options.trendAnalysisWindow, 0, true);
   return Object.freeze(analysis);
 }
 
-function resolveOptions(options: PerformanceMonitorOptions): Resolved {
+/** Defaults resolved in one place; invalid options throw `ConfigError` naming the option. */
+export function resolveMonitorOptions(options: PerformanceMonitorOptions): ResolvedMonitorOptions {
   return {
     interval: positive('interval', options.interval, 30_000),
     maxSeries: positive('maxSeries', options.maxSeries, 2000, true),
     seriesIdleMs: positive('seriesIdleMs', options.seriesIdleMs, 600_000),
     apdexTargetMs: positive('apdexTargetMs', options.apdexTargetMs, 500),
     systemMetrics: options.systemMetrics ?? true,
+    defaultAlertRules: options.defaultAlertRules ?? true,
+    autoStart: options.autoStart ?? false,
+    historyStore: options.historyStore,
     thresholds: resolveThresholds(options.thresholds ?? {}, 0),
     analysis: resolveAnalysis(options),
   };
 }
 
-/** Status class index 0..4 of a status code (out-of-range codes count as 5xx). */
-function classIndex(statusCode: number): number {
-  const hundreds = (statusCode / 100) | 0;
-  return hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
-}
-
 /**
  * The metric engine: per-route rolling windows of DDSketches, a system sampler, health, alerts, analyzers,
- * history, profiles and Prometheus exposition. See `createPerformanceMonitor`.
+ * history, profiles and Prometheus exposition. See `createPerformanceMonitor`. Its collaborators: the
+ * `RequestBuffer` (the hot path), the `AnalyzerRunner` (analyzer scheduling and findings) and the
+ * `HistoryRecorder` (history appends and reads).
  */
 class Monitor implements PerformanceMonitor {
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly settings: Resolved;
-  private readonly historyStore: HistoryStore | undefined;
+  private readonly settings: ResolvedMonitorOptions;
   private readonly events = new EventEmitter();
   private readonly registry: SeriesRegistry;
   /** Scratch views for reads (no allocation per read): one series, and everything merged. */
@@ -120,10 +101,9 @@ class Monitor implements PerformanceMonitor {
   private readonly sampler = new SystemSampler();
   private readonly alertEngine: AlertEngine;
   private readonly connections = new Map<string, ConnectionState>();
-  private readonly analyzers: Analyzer[] = [];
-  private readonly bottlenecks = new FindingRegistry<Bottleneck>();
-  private readonly recommendations = new FindingRegistry<Recommendation>();
-  private readonly history = new MetricHistory();
+  private readonly analyzers: AnalyzerRunner;
+  private readonly history: HistoryRecorder;
+  private readonly buffer: RequestBuffer;
   private readonly operations = new OperationRegistry();
   private readonly profiler: CpuProfiler;
   private readonly caches = new Map<string, CacheStatsSource>();
@@ -141,35 +121,24 @@ class Monitor implements PerformanceMonitor {
   private sampled = false;
   private closed = false;
   private inFlight = 0;
-  /**
-   * trackEndpoint buffers each request in these parallel arrays (one slot: a few stores on two or three cache
-   * lines) and `flushPending` folds them into their series in a batch, before any read. Updating a series
-   * touches its route maps, window record, sketch and export counters: about ten cache lines that, between two
-   * requests of a busy server, the network stack has evicted. In a batch they stay hot: under autocannon,
-   * in one A/B run a buffered stand-in took the Fastify plugin's cost from 8.6 to 5.7 µs a request.
-   */
-  private readonly pendingRoute: Array<string | undefined> = new Array<string | undefined>(PENDING).fill(undefined);
-  private readonly pendingMethod: Array<string | undefined> = new Array<string | undefined>(PENDING).fill(undefined);
-  private readonly pendingDuration = new Float64Array(PENDING);
-  private readonly pendingStatus = new Float64Array(PENDING);
-  private pendingCount = 0;
-  /** The time (and its slot) the buffered requests are recorded at: a new slot flushes the buffer first. */
-  private pendingNow = 0;
-  private pendingSlot = -1;
+  /** `currentTime` bound once, so the hot path passes it to the buffer without allocating. */
+  private readonly readTime = (): number => this.currentTime();
   private lastHealth: HealthReport | undefined;
   private loadSignal: LoadSignal;
 
   constructor(options: PerformanceMonitorOptions) {
-    this.settings = resolveOptions(options);
+    this.settings = resolveMonitorOptions(options);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.historyStore = options.historyStore;
     this.createdAt = this.clock.now();
     this.registry = new SeriesRegistry({ mapping: defaultMapping, maxSeries: this.settings.maxSeries }, this.createdAt);
+    this.buffer = new RequestBuffer(this.registry);
     this.alertEngine = new AlertEngine({ logger: this.logger, defaultForMs: this.settings.thresholds.forMs });
+    this.analyzers = new AnalyzerRunner({ logger: this.logger, alertEngine: this.alertEngine, emitTransitions: (transitions) => this.emitTransitions(transitions) });
+    this.history = new HistoryRecorder(this.settings.historyStore, this.logger, this.settings.systemMetrics);
     this.profiler = new CpuProfiler(this.clock);
     this.events.setMaxListeners(0);
-    if (options.defaultAlertRules ?? true) {
+    if (this.settings.defaultAlertRules) {
       for (const rule of createDefaultAlertRules(this.settings.thresholds, this.connections, this.settings.interval)) this.alertEngine.addRule(rule);
     }
     const trendWindow = this.settings.analysis.trendAnalysisWindow;
@@ -181,60 +150,19 @@ class Monitor implements PerformanceMonitor {
       );
     }
     this.loadSignal = { timestamp: this.createdAt, eventLoopDelayP99: 0, latencyP99: 0, errorRate: 0, healthScore: 100, heapUsagePercent: 0, inFlight: 0 };
-    if (options.autoStart) this.start();
+    if (this.settings.autoStart) this.start();
   }
 
   // ── recording (hot path) ──────────────────────────────────────────────────────────────────────────────
 
   trackEndpoint(route: string, durationMs: number, statusCode: number, method = 'GET'): void {
     if (typeof route !== 'string') return;
-    const coarse = this.coarseNow >= 0;
-    const slot = coarse ? this.coarseSlot : slotOf(this.clock.now());
-    if (slot !== this.pendingSlot || this.pendingCount === PENDING) {
-      this.flushPending();
-      this.pendingNow = coarse ? this.coarseNow : this.clock.now();
-      this.pendingSlot = slotOf(this.pendingNow);
-    }
-    const index = this.pendingCount++;
-    this.pendingRoute[index] = route;
-    this.pendingMethod[index] = method;
-    this.pendingDuration[index] = durationMs;
-    this.pendingStatus[index] = statusCode;
+    this.buffer.add(route, method, durationMs, statusCode, this.currentSlot(), this.readTime);
   }
 
   /** Folds the buffered requests into their series (every read and every error/abort calls this first). */
   private flushPending(): void {
-    const count = this.pendingCount;
-    if (count === 0) return;
-    this.pendingCount = 0;
-    const now = this.pendingNow;
-    const slot = this.pendingSlot;
-    const routes = this.registry.routes;
-    for (let i = 0; i < count; i++) {
-      const route = this.pendingRoute[i] as string;
-      const method = this.pendingMethod[i] as string;
-      let series = routes.get(route)?.get(method);
-      if (series === undefined) {
-        if (this.closed) continue;
-        series = this.registry.resolve(route, method, now);
-      }
-      const durationMs = this.pendingDuration[i]!;
-      const statusCode = this.pendingStatus[i]!;
-      const duration = durationMs >= 0 && durationMs < Number.POSITIVE_INFINITY ? durationMs : 0;
-      const bucket = defaultMapping.index(duration);
-      const code = statusCode >= 100 && statusCode <= 599 ? statusCode | 0 : 500;
-      let isError = code >= 500;
-      if (series.pendingThrown > 0) {
-        // trackError already counted this request's error (an adapter calls it before the final status).
-        series.pendingThrown--;
-        isError = false;
-      }
-      series.record(slot, bucket, duration, classIndex(code), isError);
-      series.observe(code, duration, bucket);
-      series.count++;
-      if (isError) series.errors++;
-      series.lastSeen = now;
-    }
+    this.buffer.flush(this.closed);
   }
 
   trackError(route: string, method = 'GET', error?: unknown): void {
@@ -462,11 +390,11 @@ class Monitor implements PerformanceMonitor {
   }
 
   getBottlenecks(): Bottleneck[] {
-    return this.bottlenecks.list();
+    return this.analyzers.bottlenecks.list();
   }
 
   getOptimizationRecommendations(): Recommendation[] {
-    return this.recommendations.list();
+    return this.analyzers.recommendations.list();
   }
 
   getAlerts(filter: { active?: boolean } = {}): Alert[] {
@@ -477,19 +405,8 @@ class Monitor implements PerformanceMonitor {
     return this.history.query(metric, query);
   }
 
-  async queryHistory(metric: HistoryMetric, query: HistoryQuery = {}): Promise<HistoryPoint[]> {
-    const { step, ...range } = query;
-    const memory = this.history.query(metric, range);
-    const oldest = this.history.oldest(metric, query.route);
-    const from = query.from ?? Number.NEGATIVE_INFINITY;
-    let points = memory;
-    if (this.historyStore && (oldest === undefined || from < oldest)) {
-      const storeQuery: HistoryQuery = { ...range };
-      if (oldest !== undefined) storeQuery.to = Math.min(query.to ?? Number.POSITIVE_INFINITY, oldest - 1);
-      const older = await this.historyStore.query(metric, storeQuery);
-      points = [...older, ...memory];
-    }
-    return step ? averageBySteps(points, step) : points;
+  queryHistory(metric: HistoryMetric, query: HistoryQuery = {}): Promise<HistoryPoint[]> {
+    return this.history.queryAll(metric, query);
   }
 
   // ── plug-ins and rules ────────────────────────────────────────────────────────────────────────────────
@@ -515,7 +432,7 @@ class Monitor implements PerformanceMonitor {
     if (!analyzer || typeof analyzer.analyze !== 'function' || typeof analyzer.name !== 'string') {
       throw new WaiError('E_INVALID_ARGUMENT', '[wai:metrics-core] use() needs an analyzer with a name and analyze(context)', { statusCode: 400 });
     }
-    this.analyzers.push(analyzer);
+    this.analyzers.add(analyzer);
     return this;
   }
 
@@ -551,7 +468,7 @@ class Monitor implements PerformanceMonitor {
     this.operations.evictIdle(evictBefore);
     const snapshot = this.getCurrentMetrics();
     const health = this.healthFrom(this.totalView, now); // the window getCurrentMetrics just merged
-    const records = this.appendHistory(snapshot, health, now);
+    const records = this.history.append(snapshot, health, now);
     const transitions = this.alertEngine.evaluate(snapshot, now);
     this.emitTransitions(transitions);
     await this.runAnalyzers(snapshot, now);
@@ -564,56 +481,14 @@ class Monitor implements PerformanceMonitor {
       heapUsagePercent: snapshot.memory.usagePercent,
       inFlight: this.inFlight,
     };
-    if (this.historyStore) {
-      try {
-        await this.historyStore.append(records);
-      } catch (error) {
-        this.logger.warn({ err: error }, '[wai:metrics-core] history store append failed; history kept in memory only');
-      }
-    }
+    await this.history.persist(records);
     this.events.emit('metrics', snapshot);
     return snapshot;
   }
 
-  private appendHistory(snapshot: MetricsSnapshot, health: HealthReport, now: number): HistoryRecord[] {
-    const records: HistoryRecord[] = [];
-    const add = (metric: HistoryMetric, v: number, route?: string) => {
-      if (!Number.isFinite(v)) return;
-      this.history.append(metric, now, v, route);
-      records.push(route === undefined ? { metric, t: now, v } : { metric, t: now, v, route });
-    };
-    add('latency_avg', snapshot.responseTime.avg);
-    add('latency_p50', snapshot.responseTime.p50);
-    add('latency_p95', snapshot.responseTime.p95);
-    add('latency_p99', snapshot.responseTime.p99);
-    add('requests_per_second', snapshot.requestsPerSecond);
-    add('error_rate', snapshot.errorRate);
-    add('health_score', health.score);
-    if (this.settings.systemMetrics) {
-      add('heap_used', snapshot.memory.heapUsed);
-      if (snapshot.memory.heapAfterGc !== undefined) add('heap_after_gc', snapshot.memory.heapAfterGc);
-      add('heap_usage_percent', snapshot.memory.usagePercent);
-      add('rss', snapshot.memory.rss);
-      add('cpu_percent', snapshot.cpu.percent);
-      add('event_loop_delay_p50', snapshot.eventLoop.delayP50);
-      add('event_loop_delay_p99', snapshot.eventLoop.delayP99);
-      add('event_loop_utilization', snapshot.eventLoop.utilization);
-      add('gc_pause_ms', snapshot.gc.pauseMs);
-    }
-    if (health.components.cache) add('cache_hit_rate', health.components.cache.value);
-    for (const endpoint of snapshot.endpoints.slice(0, HISTORY_TOP_ROUTES)) {
-      if (endpoint.count === 0) continue;
-      const route = `${endpoint.method} ${endpoint.route}`;
-      add('latency_p95', endpoint.responseTime.p95, route);
-      add('requests_per_second', endpoint.requestsPerSecond, route);
-      add('error_rate', endpoint.errorRate, route);
-    }
-    return records;
-  }
-
   private async runAnalyzers(snapshot: MetricsSnapshot, now: number): Promise<void> {
-    if (this.analyzers.length === 0) return;
-    const context: AnalyzerContext = {
+    if (this.analyzers.size === 0) return;
+    await this.analyzers.run({
       now,
       snapshot,
       history: (metric, query) => this.history.query(metric, query),
@@ -623,28 +498,7 @@ class Monitor implements PerformanceMonitor {
       profiles: this.profiler.list(),
       logger: this.logger,
       settings: this.settings.analysis,
-    };
-    for (const analyzer of this.analyzers) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const result = await Promise.race([
-          Promise.resolve().then(() => analyzer.analyze(context)),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new WaiError('E_TIMEOUT', `[wai:metrics-core] analyzer ${analyzer.name} took over ${ANALYZER_TIMEOUT_MS} ms`)), ANALYZER_TIMEOUT_MS);
-            timer.unref();
-          }),
-        ]);
-        this.bottlenecks.replace(analyzer.name, result?.bottlenecks, now);
-        this.recommendations.replace(analyzer.name, result?.recommendations, now);
-        const transitions: AlertTransitions = { fired: [], resolved: [] };
-        this.alertEngine.apply(`analyzer:${analyzer.name}`, result?.alerts ?? [], 0, now, transitions);
-        this.emitTransitions(transitions);
-      } catch (error) {
-        this.logger.error({ err: error, analyzer: analyzer.name }, '[wai:metrics-core] analyzer failed; its previous findings are kept');
-      } finally {
-        if (timer) clearTimeout(timer);
-      }
-    }
+    });
   }
 
   private emitTransitions(transitions: AlertTransitions): void {
@@ -746,13 +600,7 @@ class Monitor implements PerformanceMonitor {
     this.stop();
     this.closed = true;
     await this.sampling;
-    for (const analyzer of this.analyzers) {
-      try {
-        await analyzer.close?.();
-      } catch (error) {
-        this.logger.warn({ err: error, analyzer: analyzer.name }, '[wai:metrics-core] analyzer close failed');
-      }
-    }
+    await this.analyzers.close();
     this.events.removeAllListeners();
   }
 }

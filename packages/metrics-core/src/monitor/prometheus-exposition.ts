@@ -1,4 +1,5 @@
-import type { CacheAnalytics, MetricsSnapshot } from '../types.js';
+import type { CacheAnalytics } from '../contracts/cache.js';
+import type { MetricsSnapshot } from '../contracts/metrics.js';
 import { DURATION_BUCKETS_MS, type RouteSeries } from './series-registry.js';
 
 /**

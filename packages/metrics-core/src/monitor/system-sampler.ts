@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { monitorEventLoopDelay, performance, PerformanceObserver, constants, type IntervalHistogram, type EventLoopUtilization } from 'node:perf_hooks';
-import type { CpuStats, EventLoopStats, GcStats, MemoryStats } from '../types.js';
+import type { CpuStats, EventLoopStats, GcStats, MemoryStats } from '../contracts/metrics.js';
 
 export interface SystemSample {
   memory: MemoryStats;

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { createFakeClock } from '../fake-clock.js';
 import { createPerformanceMonitor } from '../monitor/performance-monitor.js';
-import type { CacheAnalytics, CacheStatsSource, PerformanceMonitor } from '../types.js';
+import type { CacheAnalytics, CacheStatsSource } from '../contracts/cache.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
 import { createOtelBridge } from './otel-bridge.js';
 
 let cleanup: Array<() => Promise<void> | void> = [];

@@ -2,7 +2,8 @@ import type { Attributes, BatchObservableCallback, BatchObservableResult, Histog
 import { ConfigError } from '../errors.js';
 import { normalizeMethod, OTHER_METHOD } from '../http/route-label.js';
 import { OVERFLOW_ROUTE } from '../monitor/series-registry.js';
-import type { CacheAnalytics, CacheStatsSource, PerformanceMonitor } from '../types.js';
+import type { CacheAnalytics, CacheStatsSource } from '../contracts/cache.js';
+import type { PerformanceMonitor } from '../contracts/monitor.js';
 
 export interface OtelBridgeOptions {
   /** The monitor whose figures are exported. */

@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+
+/**
+ * Checks a README's option tables against the defaults in code. A table counts when it has a column headed
+ * `default` beside a first column headed `option`, `variable` or `setting`. Every row must be accounted for by
+ * the package's test: a default from code (an exported constant, or what a resolve-options function returns
+ * for `{}`), or `describedOnly(reason)` when the README describes behaviour rather than a value. A row nobody
+ * accounts for, a stale mapping and a README default that differs from the code are all reported.
+ */
+
+export interface ReadmeOptionRow {
+  /** 1-based line in the README. */
+  line: number;
+  /** The option names in the row's first cell (its code spans), e.g. `['softTimeout', 'hardTimeout']`. */
+  options: string[];
+  /** The raw default cell. */
+  documented: string;
+}
+
+const NAME_COLUMNS = new Set(['option', 'variable', 'setting']);
+
+function cells(line: string): string[] {
+  return line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/)
+    .map((cell) => cell.trim());
+}
+
+function codeSpans(text: string): string[] {
+  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+}
+
+/** The rows of every option table in a markdown text. */
+export function readOptionRows(markdown: string): ReadmeOptionRow[] {
+  const rows: ReadmeOptionRow[] = [];
+  const lines = markdown.split('\n');
+  let defaultColumn = -1;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (!line.trimStart().startsWith('|')) {
+      defaultColumn = -1;
+      continue;
+    }
+    const row = cells(line);
+    if (defaultColumn < 0) {
+      const header = row.map((cell) => cell.toLowerCase());
+      const candidate = header.indexOf('default');
+      if (candidate > 0 && NAME_COLUMNS.has(header[0]!)) defaultColumn = candidate;
+      else defaultColumn = -2; // a table of another kind: skip until it ends
+      continue;
+    }
+    if (defaultColumn === -2 || /^[\s|:-]+$/.test(line)) continue;
+    const options = codeSpans(row[0] ?? '').map((name) => name.replace(/\(\)$/, ''));
+    if (options.length > 0) rows.push({ line: index + 1, options, documented: row[defaultColumn] ?? '' });
+  }
+  return rows;
+}
+
+const DESCRIBED = Symbol('described only');
+const PER_PART = Symbol('one value per part');
+const PATH = Symbol('a path');
+const NAMED = Symbol('an exported name');
+
+/** The README describes this option's default in words (e.g. "the guide's", "production only"): not compared. */
+export interface DescribedOnly {
+  readonly [DESCRIBED]: string;
+}
+export function describedOnly(reason: string): DescribedOnly {
+  return { [DESCRIBED]: reason };
+}
+
+/** The cell lists one value per case, separated by ` / ` (e.g. production / development / test presets). */
+export interface PerPart {
+  readonly [PER_PART]: readonly unknown[];
+}
+export function perPart(values: readonly unknown[]): PerPart {
+  return { [PER_PART]: values };
+}
+
+/** A path: the README's relative path must resolve to this absolute one. */
+export interface PathDefault {
+  readonly [PATH]: string;
+}
+export function pathDefault(absolute: string, resolve: (relative: string) => string): PathDefault & { resolve: (relative: string) => string } {
+  return { [PATH]: absolute, resolve };
+}
+
+/**
+ * A default that is an exported object (`jsonSerializer`, `systemClock`): the README must name it, and `isIt`
+ * must be true (the test compares the resolved value with the export by identity).
+ */
+export interface NamedDefault {
+  readonly [NAMED]: { name: string; isIt: boolean };
+}
+export function named(name: string, isIt: boolean): NamedDefault {
+  return { [NAMED]: { name, isIt } };
+}
+
+export type ExpectedDefault = unknown;
+
+const NONE = new Set(['—', '-', 'none', 'unset', 'no', 'n/a']);
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3, ms: 1 };
+
+/** The value a default cell part names: its first code span, else its text without a trailing remark. */
+function documentedToken(part: string): string {
+  const spans = codeSpans(part);
+  if (spans.length > 0) return spans[0]!.trim();
+  return part.replace(/\(.*\)\s*$/, '').trim();
+}
+
+function parseLiteral(token: string): { value: unknown } | undefined {
+  if (!/^[[{]/.test(token)) return undefined;
+  try {
+    // Our own README's literal (`{ failureThreshold: 3 }`, `[200, 204]`): JavaScript, not JSON.
+    return { value: new Function(`return (${token});`)() as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether one documented token states `expected`; the reason when it does not. */
+function compare(token: string, expected: unknown): string | undefined {
+  const lower = token.toLowerCase();
+  if (expected === undefined) return NONE.has(lower) ? undefined : `README says ${JSON.stringify(token)}, code has no default (undefined)`;
+  if (typeof expected === 'boolean') return lower === String(expected) ? undefined : `README says ${JSON.stringify(token)}, code ${expected}`;
+  if (typeof expected === 'number') {
+    const match = /^(-?[\d_,]*\.?\d+)\s*([a-z]*)$/i.exec(token);
+    const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+    const value = match && unit !== undefined ? Number(match[1]!.replace(/[_,]/g, '')) * unit : Number.NaN;
+    return Math.abs(value - expected) <= 1e-9 * Math.max(1, Math.abs(expected)) ? undefined : `README says ${JSON.stringify(token)}, code ${expected}`;
+  }
+  if (typeof expected === 'string') {
+    const unquoted = token.replace(/^(['"])(.*)\1$/, '$2');
+    return unquoted === expected ? undefined : `README says ${JSON.stringify(token)}, code ${JSON.stringify(expected)}`;
+  }
+  const literal = parseLiteral(token);
+  return literal && isDeepStrictEqual(literal.value, expected) ? undefined : `README says ${JSON.stringify(token)}, code ${JSON.stringify(expected)}`;
+}
+
+function parts(cell: string): string[] {
+  return cell.split(/\s+\/\s+|,\s+(?=`)/).map((part) => part.trim());
+}
+
+/**
+ * Problems between a README's option tables and the defaults in code: `expected` maps each option name to its
+ * default (or `describedOnly`, `perPart`, `pathDefault`). Empty when they agree.
+ */
+export function checkReadmeDefaults(
+  file: string,
+  expected: Readonly<Record<string, ExpectedDefault>>,
+  options: { /** The README lists only some of the registered options (e.g. a summary table). */ subset?: boolean } = {},
+): string[] {
+  const rows = readOptionRows(readFileSync(file, 'utf8'));
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  if (rows.length === 0) problems.push(`${file}: no option table found`);
+  for (const row of rows) {
+    const cellParts = parts(row.documented);
+    row.options.forEach((option, index) => {
+      seen.add(option);
+      const where = `${file}:${row.line} ${option}`;
+      if (!Object.hasOwn(expected, option)) {
+        problems.push(`${where}: no code default registered for this README option (add it, or describedOnly(reason))`);
+        return;
+      }
+      const value = expected[option];
+      if (typeof value === 'object' && value !== null && DESCRIBED in value) return;
+      if (typeof value === 'object' && value !== null && PER_PART in value) {
+        const values = (value as PerPart)[PER_PART];
+        const documented = row.documented.split(/\s+\/\s+/).map((part) => documentedToken(part).replace(/\s*ms$/, ''));
+        if (documented.length !== values.length) problems.push(`${where}: README lists ${documented.length} values, code ${values.length}`);
+        else documented.forEach((token, at) => {
+          const problem = compare(token, values[at]);
+          if (problem) problems.push(`${where} [${at}]: ${problem}`);
+        });
+        return;
+      }
+      const part = cellParts.length === row.options.length ? cellParts[index]! : row.documented;
+      const token = documentedToken(part);
+      if (typeof value === 'object' && value !== null && PATH in value) {
+        const { resolve } = value as PathDefault & { resolve: (relative: string) => string };
+        if (resolve(token) !== (value as PathDefault)[PATH]) problems.push(`${where}: README says ${JSON.stringify(token)}, code ${JSON.stringify((value as PathDefault)[PATH])}`);
+        return;
+      }
+      if (typeof value === 'object' && value !== null && NAMED in value) {
+        const { name, isIt } = (value as NamedDefault)[NAMED];
+        if (token !== name) problems.push(`${where}: README says ${JSON.stringify(token)}, code uses ${name}`);
+        else if (!isIt) problems.push(`${where}: README says ${name}, but the resolved default is not ${name}`);
+        return;
+      }
+      const problem = compare(token, value);
+      if (problem) problems.push(`${where}: ${problem}`);
+    });
+  }
+  for (const option of Object.keys(expected)) {
+    if (!options.subset && !seen.has(option)) problems.push(`${file}: ${option} is registered but no README row names it (stale mapping?)`);
+  }
+  return problems;
+}

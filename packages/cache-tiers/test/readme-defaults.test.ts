@@ -32,6 +32,7 @@ describe('README option tables', () => {
       'l3.fillWindow': DEFAULT_FILL_WINDOW_MS,
       commandTimeout: resolved.commandTimeout,
       circuitBreaker: { failureThreshold: resolved.failureThreshold, resetTimeout: resolved.resetTimeout },
+      'l2.circuitBreaker': describedOnly("the cache's own breaker, with the `circuitBreaker` thresholds above"),
       serializer: named('jsonSerializer', resolved.serializer === jsonSerializer),
       compressionThreshold: resolved.compressionThreshold,
       purgeOnInvalidate: resolved.purgeOnInvalidate,

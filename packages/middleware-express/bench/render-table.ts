@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RESULTS_FILE, type BenchRow } from './harness.js';
+import { RESULTS_FILE, type BenchRow } from '@wai/test-services/http-bench';
 
 const document = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { date: string; node: string; cpus: number; rows: BenchRow[] };
 const here = resolve(RESULTS_FILE, '../../../packages');

@@ -2,10 +2,11 @@
 import type { AddressInfo } from 'node:net';
 import { createPerformanceMonitor } from '@wai/metrics-core';
 import { createMemoryCacheStore } from '@wai/metrics-core/http';
+import { answerCpuProbes, ONE_KB_DOCUMENT } from '@wai/test-services/bench-server';
+import apicache from 'apicache';
 import express from 'express';
 import promBundle from 'express-prom-bundle';
 import { enhancedRequestTiming, instrumentApp, intelligentCache } from '../src/index.js';
-import { answerCpuProbes } from './cpu-probe.js';
 
 answerCpuProbes();
 
@@ -19,6 +20,13 @@ if (variant === 'prom') app.use(promBundle({ includeMethod: true, includePath: t
 app.get('/hello/:id', (_req, res) => {
   res.json({ hello: 'world' });
 });
+// A constant 1 KB document: bare, behind @wai's cache, behind apicache (each cached for 10 minutes).
+const document: express.RequestHandler = (_req, res) => {
+  res.json(ONE_KB_DOCUMENT);
+};
+if (variant === 'hit-wai') app.get('/doc', intelligentCache({ ttl: 600, store: createMemoryCacheStore() }), document);
+else if (variant === 'hit-apicache') app.get('/doc', apicache.newInstance().middleware('10 minutes'), document);
+else app.get('/doc', document);
 const slow: express.RequestHandler = (_req, res) => {
   setTimeout(() => res.json({ report: 'slow', items: [1, 2, 3] }), 5);
 };

@@ -7,12 +7,12 @@ import {
   type HttpCache,
   type HttpRequestInfo,
   type PipelineAction,
-  type PipelineResponse,
   type ResponseCapture,
 } from '@wai/metrics-core/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { getDefaultCacheStore } from './defaults.js';
-import { currentLabel, getTrack, routeLabel, setRouteLabel } from './request-state.js';
+import { requestInfo, sendResponse } from './pipeline-io.js';
+import { getTrack, routeLabel, setRouteLabel } from './request-state.js';
 
 export interface IntelligentCacheOptions {
   /**
@@ -48,18 +48,6 @@ export interface IntelligentCacheMiddleware extends RequestHandler {
   readonly cache: HttpCache;
 }
 
-function requestInfo(req: Request): HttpRequestInfo {
-  const url = req.originalUrl;
-  const queryStart = url.indexOf('?');
-  return {
-    method: req.method,
-    path: queryStart === -1 ? url : url.slice(0, queryStart),
-    query: queryStart === -1 ? '' : url.slice(queryStart + 1),
-    route: currentLabel(req),
-    headers: req.headers,
-  };
-}
-
 /**
  * Re-runs the request against this same server in the background (RFC 5861 stale-while-revalidate), carrying
  * the per-process revalidation token so the cache stores the fresh response instead of answering from itself.
@@ -88,12 +76,6 @@ function revalidateInBackground(req: Request, cache: HttpCache, key: string, log
     logger.warn({ err: error, key }, '[wai:middleware-express] background revalidation failed');
   });
   outgoing.end();
-}
-
-function sendResponse(res: Response, response: PipelineResponse): void {
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.end(response.body);
 }
 
 /**

@@ -47,9 +47,13 @@ export function recordOf(request: Request): RequestRecord {
   return record;
 }
 
-/** Sets the label for a request answered before its route ran (a cache hit knows the label of its entry). */
+/**
+ * Sets the label for a request answered before its route ran (a cache hit knows the label of its entry). Only
+ * a timed request has a record to label: an untimed cache hit allocates nothing for it.
+ */
 export function setRouteLabel(request: Request, label: string): void {
-  recordOf(request).label = label;
+  const record = (request as WithRecord)[RECORD];
+  if (record !== undefined) record.label = label;
 }
 
 /** The timing of this request, when `enhancedRequestTiming` runs before the caller. */

@@ -1,29 +1,32 @@
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
 import { createMemoryCacheStore } from '@wai/metrics-core/http';
 import { HTTP_CONFORMANCE_CASES, runConformanceCase, type ConformanceTarget } from '@wai/metrics-core/http/testing';
+import { listen } from '@wai/test-services/http';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { intelligentCache } from '../src/index.js';
+import { adaptiveRateLimit, intelligentCache } from '../src/index.js';
 
-/** `app.use(intelligentCache())` in front of a catch-all route, as the shared table expects. */
-const expressTarget: ConformanceTarget = async ({ clock, handler, options }) => {
+/**
+ * One shared `intelligentCache` in front of a catch-all route, as the shared table expects; with a rate limit,
+ * `app.use(adaptiveRateLimit(...))` ahead of it, and the table's per-route limits as route-level limiters
+ * registered before it (Express's way of giving a route a limit of its own).
+ */
+const expressTarget: ConformanceTarget = async ({ clock, handler, options, rateLimit }) => {
   const app = express();
-  app.use(intelligentCache({ ...options, clock, store: createMemoryCacheStore({ clock }) }));
-  app.use((req, res) => {
+  const cache = intelligentCache({ ...options, clock, store: createMemoryCacheStore({ clock }) });
+  const answer: express.RequestHandler = (req, res) => {
     const queryStart = req.originalUrl.indexOf('?');
-    const answer = handler({ method: req.method, path: req.path, query: queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1), headers: req.headers });
-    res.status(answer.status ?? 200);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-    res.send(answer.body ?? '');
-  });
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    const origin = handler({ method: req.method, path: req.path, query: queryStart === -1 ? '' : req.originalUrl.slice(queryStart + 1), headers: req.headers });
+    res.status(origin.status ?? 200);
+    for (const [name, value] of Object.entries(origin.headers ?? {})) res.setHeader(name, value);
+    res.send(origin.body ?? '');
   };
+  if (rateLimit) {
+    const { routes = {}, store, ...global } = rateLimit;
+    for (const [path, limit] of Object.entries(routes)) app.all(path, ...(limit ? [adaptiveRateLimit({ ...limit, store, clock })] : []), cache, answer);
+    app.use(adaptiveRateLimit({ ...global, store, clock }));
+  }
+  app.use(cache, answer);
+  return listen(app);
 };
 
 describe('response cache conformance (shared table, Express)', () => {

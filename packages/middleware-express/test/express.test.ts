@@ -1,7 +1,7 @@
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { createPerformanceMonitor, type LoadSignal, type PerformanceMonitor } from '@wai/metrics-core';
 import { configureForEnvironment, loadConfigFromEnv } from '@wai/metrics-core/config';
-import { createMemoryCacheStore, UNMATCHED_ROUTE } from '@wai/metrics-core/http';
+import { createMemoryCacheStore, createMemoryRateLimitStore, UNMATCHED_ROUTE } from '@wai/metrics-core/http';
 import { sharedLimitStatuses } from '@wai/metrics-core/http/testing';
 import { testRedis } from '@wai/test-services';
 import express from 'express';
@@ -18,8 +18,7 @@ import {
   requestErrorTracking,
   setDefaultMonitor,
 } from '../src/index.js';
-import { eventually, listen, type Listening } from './helpers.js';
-import { createTestRedisRateLimitStore } from './redis-rate-limit-store.js';
+import { adaptiveLimitTrace, createTestRedisRateLimitStore, eventually, listen, type Listening } from '@wai/test-services/http';
 
 const calm: LoadSignal = { timestamp: 0, eventLoopDelayP99: 5, latencyP99: 20, errorRate: 0, healthScore: 97, heapUsagePercent: 20, inFlight: 0 };
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -270,33 +269,35 @@ describe.each([
       expect(monitor.getCurrentMetrics().rateLimit).toMatchObject({ allowed: 2, limited: 1 });
     });
 
+    it('counts each scope apart, with a scope per request from a function, in one shared store', async () => {
+      const store = createMemoryRateLimitStore();
+      cleanups.push(() => store.close());
+      const scoped = framework();
+      scoped.use(adaptiveRateLimit({ max: 1, store, scope: (req) => `reports ${req.path}` }));
+      scoped.get('/:name', (req, res) => void res.send(req.params.name));
+      const plain = framework();
+      plain.use(adaptiveRateLimit({ max: 1, store }));
+      plain.get('/:name', (req, res) => void res.send(req.params.name));
+      const [first, second] = [await serve(scoped), await serve(plain)];
+      const status = async (base: string, path: string) => (await fetch(`${base}${path}`)).status;
+      expect([await status(first.url, '/a'), await status(first.url, '/b'), await status(first.url, '/a'), await status(first.url, '/b')]).toEqual([200, 200, 429, 429]);
+      // The unscoped limiter's count was untouched by the scoped requests from the same client.
+      expect([await status(second.url, '/a'), await status(second.url, '/b')]).toEqual([200, 429]);
+    });
+
     it('shrinks the limit under injected stress and recovers (AIMD)', async () => {
       const clock = createFakeClock(Date.now());
       let signal = calm;
       const app = framework();
-      const limit = adaptiveRateLimit({ max: 8, windowMs: 100, clock, loadSignal: () => signal, adaptive: { minDwellMs: 0, evaluateIntervalMs: 1000, decreaseFactor: 0.5, increaseStep: 0.25 } });
-      app.use(limit);
+      app.use(adaptiveRateLimit({ max: 8, windowMs: 100, clock, loadSignal: () => signal, adaptive: { minDwellMs: 0, evaluateIntervalMs: 1000, decreaseFactor: 0.5, increaseStep: 0.25 } }));
       app.get('/x', (_req, res) => void res.send('x'));
       const { url } = await serve(app);
-      const limitNow = async () => Number((await fetch(`${url}/x`)).headers.get('ratelimit-limit'));
-      expect(await limitNow()).toBe(8);
-      signal = { ...calm, eventLoopDelayP99: 400, latencyP99: 3000 };
-      clock.advance(1000);
-      expect(await limitNow()).toBe(4);
-      clock.advance(1000);
-      expect(await limitNow()).toBe(2);
-      clock.advance(1000);
-      const statuses = [];
-      for (let index = 0; index < 3; index++) statuses.push((await fetch(`${url}/x`)).status);
-      expect(statuses).toEqual([200, 429, 429]); // limit 1
-      signal = calm;
-      clock.advance(1000);
-      expect(await limitNow()).toBe(3);
-      for (let step = 0; step < 4; step++) {
-        clock.advance(1000);
-        await limitNow();
-      }
-      expect(await limitNow()).toBe(8);
+      const trace = await adaptiveLimitTrace({
+        limitNow: async () => Number((await fetch(`${url}/x`)).headers.get('ratelimit-limit')),
+        stress: (on) => (signal = on ? { ...calm, eventLoopDelayP99: 400, latencyP99: 3000 } : calm),
+        advance: (ms) => clock.advance(ms),
+      });
+      expect(trace).toEqual([8, 4, 2, 4, 6, 8, 8]);
     });
 
     it('sheds requests beyond the concurrency limit with 503', async () => {

@@ -1,12 +1,7 @@
-/** Fastify benchmark: bare vs @wai plugin (timing) vs fastify-metrics; 5 ms route cached vs uncached. */
-import { fileURLToPath } from 'node:url';
-import { runMiddlewareBench } from '../../middleware-express/bench/harness.js';
+/** Fastify benchmark: bare vs @wai plugin (timing) vs fastify-metrics; cached HITs vs bare and @fastify/caching; 5 ms routes cached vs uncached. */
+import { runMiddlewareBench } from '@wai/test-services/http-bench';
 
-await runMiddlewareBench({
-  server: fileURLToPath(new URL('./servers.ts', import.meta.url)),
-  framework: 'Fastify 5',
-  bareName: 'bare Fastify 5.12.8',
-  competitor: { variant: 'metrics', name: 'fastify-metrics 13.2.1' },
-  waiLabel: '@wai waiPerformance (timing)',
-  cacheLabel: 'config.cache',
+await runMiddlewareBench(import.meta.url, {
+  framework: 'Fastify 5', bareName: 'bare Fastify 5.12.8', waiLabel: '@wai waiPerformance (timing)', cacheLabel: 'config.cache',
+  competitor: { variant: 'metrics', name: 'fastify-metrics 13.2.1' }, peerCache: { variant: 'hit-caching', name: '@fastify/caching 9.0.4' },
 });

@@ -7,21 +7,29 @@ import type {
   PerformanceMonitorOptions,
   ProfileSummary,
 } from '@wai/metrics-core';
-import type { RateLimiterOptions } from '@wai/metrics-core/http';
-import type { HttpCacheRouteOptions, HttpPipelineOptions } from '@wai/metrics-core/http';
+import type { HttpCacheRouteOptions, HttpPipelineOptions, PipelineRateLimit, RateLimiterOptions } from '@wai/metrics-core/http';
 import type { FastifyRequest } from 'fastify';
 
 /** Per-route `config.cache`: `true` for the plugin defaults, or overrides. */
 export type RouteCacheConfig = boolean | HttpCacheRouteOptions;
 
-/** Per-route `config.rateLimit`: overrides of the plugin's limit, or `false` to exempt the route. */
-export type RouteRateLimitConfig = false | { max?: number; windowMs?: number };
+/**
+ * Per-route `config.rateLimit`: overrides of the plugin's limit (`{ max, windowMs, scope }`; a route with its own
+ * `max` / `windowMs` counts in its own scope, `'<METHOD> <route>'`, unless `scope` names one), or `false` to
+ * exempt the route.
+ */
+export type RouteRateLimitConfig = false | PipelineRateLimit;
 
 export interface WaiRateLimitOptions extends Omit<RateLimiterOptions, 'monitor' | 'clock' | 'logger' | 'loadSignal'> {
   /** Key of a request. @default the client address (`request.ip`, which follows Fastify's `trustProxy`) */
   keyGenerator?: (request: FastifyRequest) => string;
   /** Limit every route (true) or only routes with `config.rateLimit` (false). @default true */
   global?: boolean;
+  /**
+   * Counter space of the plugin-wide limit, so two limits sharing one `store` (two apps, or an Express and a
+   * Fastify service) count apart. @default undefined (one space per client)
+   */
+  scope?: string;
 }
 
 export interface WaiPerformanceOptions {

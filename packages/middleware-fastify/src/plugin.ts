@@ -21,6 +21,7 @@ import {
   revalidationToken,
   type HttpCache,
   type HttpRequestInfo,
+  type PipelineRateLimit,
   type PipelineResponse,
   type ResponseCapture,
 } from '@wai/metrics-core/http';
@@ -155,20 +156,22 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   const ownsMonitor = !isMonitor(options.monitor);
   const monitor = isMonitor(options.monitor) ? options.monitor : createPerformanceMonitor({ logger, ...(options.monitor ?? {}) });
   const clock = options.clock;
+  const rateLimit = options.rateLimit;
+  const limiter = rateLimit
+    ? createRateLimiter({ ...rateLimit, monitor, logger, ...(clock ? { clock } : {}), ...(options.loadSignal ? { loadSignal: options.loadSignal } : {}) })
+    : undefined;
   const pipeline = createHttpPipeline({
     ...options.cache,
     logger,
     ...(options.cacheStore ? { store: options.cacheStore } : {}),
     ...(clock ? { clock } : {}),
+    ...(limiter ? { rateLimiter: limiter } : {}),
   });
   const cache = pipeline.cache;
   const invalidateOnUnsafe = options.cache?.invalidateOnUnsafe ?? true;
   let cachedRoutes = 0;
-  const rateLimit = options.rateLimit;
-  const limiter = rateLimit
-    ? createRateLimiter({ ...rateLimit, monitor, logger, ...(clock ? { clock } : {}), ...(options.loadSignal ? { loadSignal: options.loadSignal } : {}) })
-    : undefined;
   const limitEveryRoute = rateLimit?.global ?? true;
+  const globalScope: PipelineRateLimit = rateLimit?.scope === undefined ? {} : { scope: rateLimit.scope };
   const keyOf = rateLimit?.keyGenerator ?? ((request: FastifyRequest) => clientAddressKey(request.ip));
   const serverTiming = options.serverTiming ?? false;
   const profiling = options.profiling;
@@ -249,7 +252,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       return;
     }
     // Unmatched requests have no route hook; the global limit still applies to them.
-    void handleRequest(request, reply, state, {}, undefined).then(
+    void handleRequest(request, reply, state, globalScope, undefined).then(
       (answered) => {
         if (!answered) next();
       },
@@ -262,7 +265,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const routeLimit = config?.rateLimit;
     const routeCache = config?.cache;
     const limitThis = limiter !== undefined && routeLimit !== false && (limitEveryRoute || routeLimit !== undefined);
-    const limitOptions = limitThis ? routeLimit || {} : undefined;
+    const limitOptions = limitThis ? routeLimit || globalScope : undefined;
     if (limitOptions === undefined && !routeCache) return undefined;
     return function waiRoute(request, reply, next) {
       const state = (request as WithState)[STATE];
@@ -279,31 +282,23 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     };
   };
 
-  /** Rate limit, then cache lookup; true when the reply was sent here. */
+  /** The pipeline's rate limit and cache lookup; true when the reply was sent here. */
   const handleRequest = async (
     request: FastifyRequest,
     reply: FastifyReply,
     state: RequestState,
-    routeLimit: { max?: number; windowMs?: number } | undefined,
+    routeLimit: PipelineRateLimit | undefined,
     routeCache: RouteCacheConfig | undefined,
   ): Promise<boolean> => {
-    const revalidation = request.headers[REVALIDATION_HEADER] === revalidationToken();
-    if (limiter && routeLimit && !revalidation) {
-      const { path } = splitUrl(request.url);
-      const route = state.label;
-      const hasOwnLimit = routeLimit.max !== undefined || routeLimit.windowMs !== undefined;
-      const outcome = await limiter.check({ key: keyOf(request), path, route, ...routeLimit, ...(hasOwnLimit ? { scope: `${request.method} ${route}` } : {}) });
-      state.mark('ratelimit');
-      state.release = outcome.release;
-      reply.headers(outcome.headers);
-      if (!outcome.allowed) {
-        await reply.code(outcome.statusCode ?? 429).send(outcome.body);
-        return true;
-      }
-    }
-    if (!routeCache) return false;
-    const action = await pipeline.begin(requestInfo(request, state.label), routeCache === true ? undefined : routeCache);
-    state.mark('cache');
+    const limit = limiter !== undefined && routeLimit !== undefined;
+    const action = await pipeline.begin(requestInfo(request, state.label), {
+      cache: routeCache ?? false,
+      rateLimit: limit ? routeLimit : false,
+      ...(limit ? { clientKey: keyOf(request) } : {}),
+    });
+    if (limit) state.mark('ratelimit');
+    if (routeCache) state.mark('cache');
+    state.release = action.release;
     if (action.type === 'respond') {
       state.cached = true;
       if (action.revalidate !== undefined) revalidate(request, action.revalidate);
@@ -365,7 +360,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       next(null, payload);
       return;
     }
-    pipeline.begin(requestInfo(request, state.label)).then(
+    pipeline.begin(requestInfo(request, state.label), { rateLimit: false }).then(
       (action) => {
         if (action.type === 'forward' && action.capture) state.capture = action.capture;
         cacheOnSend.call(fastify, request, _reply, payload, next);

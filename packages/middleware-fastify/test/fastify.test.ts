@@ -7,8 +7,7 @@ import { sharedLimitStatuses } from '@wai/metrics-core/http/testing';
 import { pipelinedGets, testRedis } from '@wai/test-services';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { eventually } from '../../middleware-express/test/helpers.js';
-import { createTestRedisRateLimitStore } from '../../middleware-express/test/redis-rate-limit-store.js';
+import { adaptiveLimitTrace, createTestRedisRateLimitStore, eventually } from '@wai/test-services/http';
 import { waiPerformance, type WaiPerformanceOptions } from '../src/index.js';
 import { routeConfigReader } from '../src/plugin.js';
 
@@ -374,19 +373,16 @@ describe('rate limiting (config.rateLimit)', () => {
       { monitor: monitorForTest(), clock, loadSignal: () => signal, rateLimit: { max: 8, windowMs: 100, adaptive: { minDwellMs: 0, evaluateIntervalMs: 1000, decreaseFactor: 0.5, increaseStep: 0.25 } } },
       (instance) => instance.get('/x', async () => 'x'),
     );
-    const limitNow = async () => Number((await app.inject('/x')).headers['ratelimit-limit']);
-    expect(await limitNow()).toBe(8);
-    signal = { ...calm, healthScore: 20, errorRate: 0.4 };
-    clock.advance(1000);
-    expect(await limitNow()).toBe(4);
-    clock.advance(1000);
-    expect(await limitNow()).toBe(2);
-    expect(app.perf.limiter?.adaptive?.state).toBe('stressed');
-    signal = calm;
-    for (const expected of [4, 6, 8, 8]) {
-      clock.advance(1000);
-      expect(await limitNow()).toBe(expected);
-    }
+    const trace = await adaptiveLimitTrace({
+      limitNow: async () => Number((await app.inject('/x')).headers['ratelimit-limit']),
+      stress: (on) => {
+        signal = on ? { ...calm, healthScore: 20, errorRate: 0.4 } : calm;
+        if (on) return;
+        expect(app.perf.limiter?.adaptive?.state).toBe('stressed');
+      },
+      advance: (ms) => clock.advance(ms),
+    });
+    expect(trace).toEqual([8, 4, 2, 4, 6, 8, 8]);
     expect(app.perf.limiter?.adaptive?.state).toBe('normal');
   });
 

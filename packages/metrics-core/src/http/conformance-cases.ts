@@ -2,6 +2,8 @@ import type { ConformanceCase } from './conformance.js';
 
 const HIT = { 'x-cache': 'HIT' };
 const MISS = { 'x-cache': 'MISS' };
+const LIMITED_BODY = (limit: number, retryAfter: number) =>
+  JSON.stringify({ error: { code: 'E_RATE_LIMITED', message: `[wai:middleware] Too many requests (limit ${limit}); retry after ${retryAfter} s.`, retryAfterSeconds: retryAfter } });
 
 /**
  * One table, run against every adapter (`runConformanceCase`): the response-cache behaviour users see over HTTP,
@@ -194,6 +196,70 @@ export const HTTP_CONFORMANCE_CASES: readonly ConformanceCase[] = [
     steps: [
       { path: '/a', origin: { body: 'v1' }, expect: { status: 200, ran: true } },
       { advance: 2000, path: '/a', origin: { body: 'v2' }, expect: { status: 200, body: 'v1', headers: { 'x-cache': 'STALE' } } },
+    ],
+  },
+  // Rate limiting runs in the same pipeline, before the cache: a refused request is answered 429 (or 503) with
+  // its headers, never from the cache, never stored; a cached answer still counts against the limit.
+  {
+    name: 'rate limit: 429 with Retry-After, RateLimit-* and a JSON error once the window is spent; a HIT counts too',
+    rateLimit: { max: 2, windowMs: 60_000 },
+    steps: [
+      { path: '/a', origin: { body: 'v1' }, expect: { status: 200, ran: true, headers: { ...MISS, 'ratelimit-limit': '2', 'ratelimit-remaining': '1', 'retry-after': null } } },
+      { path: '/a', expect: { status: 200, ran: false, body: 'v1', headers: { ...HIT, 'ratelimit-limit': '2', 'ratelimit-remaining': '0' } } },
+      {
+        path: '/a',
+        expect: {
+          status: 429,
+          ran: false,
+          body: LIMITED_BODY(2, 60),
+          headers: { 'x-cache': null, age: null, 'retry-after': '60', 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '60', 'content-type': 'application/json; charset=utf-8' },
+        },
+      },
+      { method: 'POST', path: '/a', expect: { status: 429, ran: false } },
+    ],
+  },
+  {
+    name: 'rate limit: a refused request is not stored and a conditional one gets 429, not 304',
+    rateLimit: { max: 2, windowMs: 60_000 },
+    steps: [
+      { path: '/a', origin: { body: 'v1' }, expect: { status: 200, ran: true } },
+      { path: '/a', headers: { 'if-none-match': '*' }, expect: { status: 304, ran: false } },
+      { path: '/a', headers: { 'if-none-match': '*' }, expect: { status: 429, ran: false } },
+      { path: '/b', expect: { status: 429, ran: false } },
+      { advance: 120_000, path: '/b', origin: { body: 'b' }, expect: { status: 200, ran: true, body: 'b', headers: { ...MISS, 'ratelimit-remaining': '1' } } },
+    ],
+  },
+  {
+    name: 'rate limit: health and metrics paths are exempt and carry no RateLimit headers',
+    rateLimit: { max: 1, windowMs: 60_000 },
+    steps: [
+      { path: '/x', expect: { status: 200, ran: true } },
+      { path: '/x', expect: { status: 429 } },
+      { path: '/health', expect: { status: 200, headers: { 'ratelimit-limit': null } } },
+      { path: '/metrics', expect: { status: 200, headers: { 'ratelimit-limit': null } } },
+    ],
+  },
+  {
+    name: "rate limit: a route's own limit counts in its scope, apart from the adapter-wide count; an exempt route is never limited",
+    rateLimit: { max: 2, windowMs: 60_000, routes: { '/strict': { max: 1, scope: 'GET /strict' }, '/free': false } },
+    steps: [
+      { path: '/strict', expect: { status: 200, ran: true, headers: { 'ratelimit-limit': '1', 'ratelimit-remaining': '0' } } },
+      { path: '/strict', expect: { status: 429, ran: false, body: LIMITED_BODY(1, 60) } },
+      { path: '/x', expect: { status: 200, ran: true, headers: { 'ratelimit-limit': '2', 'ratelimit-remaining': '1' } } },
+      { path: '/y', expect: { status: 200, ran: true, headers: { 'ratelimit-remaining': '0' } } },
+      { path: '/z', expect: { status: 429, ran: false } },
+      { path: '/free', expect: { status: 200, ran: true, headers: { 'ratelimit-limit': null } } },
+      { path: '/free', expect: { status: 200, ran: false, headers: HIT } },
+    ],
+  },
+  {
+    name: 'rate limit: routes that name the same scope share one count',
+    rateLimit: { max: 5, windowMs: 60_000, routes: { '/one': { max: 2, scope: 'pair' }, '/two': { max: 2, scope: 'pair' } } },
+    steps: [
+      { path: '/one', expect: { status: 200, ran: true, headers: { 'ratelimit-remaining': '1' } } },
+      { path: '/two', expect: { status: 200, ran: true, headers: { 'ratelimit-remaining': '0' } } },
+      { path: '/one', expect: { status: 429, ran: false } },
+      { path: '/x', expect: { status: 200, ran: true, headers: { 'ratelimit-limit': '5', 'ratelimit-remaining': '4' } } },
     ],
   },
 ];

@@ -1,7 +1,9 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../clock.js';
 import { createFakeClock, type FakeClock } from '../fake-clock.js';
-import type { HttpPipelineOptions } from './http-pipeline.js';
+import type { RateLimitStore } from '../types.js';
+import type { HttpPipelineOptions, PipelineRateLimit } from './http-pipeline.js';
+import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 
 /** What the route behind the adapter answers when it runs (the origin of each case). */
 export interface OriginResponse {
@@ -29,10 +31,32 @@ export interface ConformanceServer {
 }
 
 /**
- * How a test starts one adapter: every method and path goes through the adapter's response cache (with
- * `options`, a store and timing on `clock`) to a route that answers with `handler(request)`.
+ * Rate limiting in a case. Requests come from 127.0.0.1, so they share one client key.
  */
-export type ConformanceTarget = (setup: { clock: Clock; handler: OriginHandler; options: ConformanceCacheOptions }) => Promise<ConformanceServer>;
+export interface ConformanceRateLimit {
+  /** The adapter-wide limit: Express `app.use(adaptiveRateLimit(...))`, the Fastify plugin's `rateLimit`. */
+  max: number;
+  windowMs?: number;
+  scope?: string;
+  /**
+   * Paths with a limit of their own instead of the adapter-wide one (Express: `app.all(path, adaptiveRateLimit(limit), …)`
+   * ahead of the app-wide limiter; Fastify: the route's `config.rateLimit`), or `false` for an exempt route. A
+   * route's limit names its `scope`, so both adapters count it in the same space.
+   */
+  routes?: Record<string, false | (PipelineRateLimit & { max: number; scope: string })>;
+}
+
+/**
+ * How a test starts one adapter: every method and path goes through the adapter's response cache (with
+ * `options`, a store and timing on `clock`) to a route that answers with `handler(request)`; with `rateLimit`,
+ * rate limited first, every limiter counting in `rateLimit.store`.
+ */
+export type ConformanceTarget = (setup: {
+  clock: Clock;
+  handler: OriginHandler;
+  options: ConformanceCacheOptions;
+  rateLimit?: ConformanceRateLimit & { store: RateLimitStore };
+}) => Promise<ConformanceServer>;
 
 export interface ConformanceStep {
   /** Move the clock first (ms). */
@@ -57,6 +81,8 @@ export interface ConformanceCase {
   /** Cache options; `ttl` is 60 unless `withoutTtl`. */
   options?: ConformanceCacheOptions;
   withoutTtl?: boolean;
+  /** Rate limit the adapter (the limiters share one store on the case's clock). */
+  rateLimit?: ConformanceRateLimit;
   steps: ConformanceStep[];
 }
 
@@ -93,7 +119,9 @@ export async function runConformanceCase(target: ConformanceTarget, testCase: Co
     if (etag !== undefined && request.headers['if-none-match'] === etag) return { status: 304, headers, body: '' };
     return { status: current.status ?? 200, headers, body: current.body ?? 'ok' };
   };
-  const server = await target({ clock, handler, options: testCase.withoutTtl ? { ...testCase.options } : { ttl: 60, ...testCase.options } });
+  const rateLimitStore = testCase.rateLimit ? createMemoryRateLimitStore({ clock }) : undefined;
+  const options = testCase.withoutTtl ? { ...testCase.options } : { ttl: 60, ...testCase.options };
+  const server = await target({ clock, handler, options, ...(testCase.rateLimit && rateLimitStore ? { rateLimit: { ...testCase.rateLimit, store: rateLimitStore } } : {}) });
   const problems: string[] = [];
   try {
     for (const [index, step] of testCase.steps.entries()) {
@@ -115,6 +143,7 @@ export async function runConformanceCase(target: ConformanceTarget, testCase: Co
     }
   } finally {
     await server.close();
+    await rateLimitStore?.close();
   }
   return problems;
 }

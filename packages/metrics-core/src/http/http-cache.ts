@@ -117,10 +117,8 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   const revalidating = new Map<string, number>();
 
   const varyOf = (route: HttpCacheRouteOptions | undefined) => route?.vary ?? options.vary ?? [];
-  const keyOf = (request: HttpRequestInfo, route: HttpCacheRouteOptions | undefined) => {
-    const input = { method: request.method, route: request.route, path: request.path, headers: request.headers, vary: varyOf(route), host: keyIncludesHost };
-    return createCacheKey(request.query === undefined ? input : { ...input, query: request.query });
-  };
+  const keyOf = (request: HttpRequestInfo, route: HttpCacheRouteOptions | undefined) =>
+    createCacheKey({ method: request.method, route: request.route, path: request.path, query: request.query, headers: request.headers, vary: varyOf(route), host: keyIncludesHost });
 
   /** A miss that may store: with a fill token when the store has fills (taken now, before the handler runs). */
   const missing = async (key: string, store_: boolean, reason?: RequestCacheReason | 'revalidation'): Promise<Extract<HttpCacheLookup, { status: 'miss' }>> => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
+import { REVALIDATION_HEADER, revalidationToken } from './http-cache.js';
 import { createHttpPipeline, type PipelineAction } from './http-pipeline.js';
+import { createRateLimiter } from './rate-limiter.js';
 import type { HttpRequestInfo } from './http-types.js';
 
 const START = Date.UTC(2026, 11, 7, 12, 0, 0);
@@ -103,5 +105,48 @@ describe('http pipeline (RFC 9111)', () => {
     expect(etag).toMatch(/^"[\w-]{22}"$/);
     const { run: other } = setup();
     expect(await other(get({ 'if-none-match': etag }), 200, {}, 'body')).toMatchObject({ ran: true, status: 304, body: '' });
+  });
+});
+
+describe('http pipeline: rate limiting before the cache', () => {
+  it('answers 429 with headers and a JSON body, never from the cache; the background revalidation is not counted', async () => {
+    const clock = createFakeClock(START);
+    const rateLimiter = createRateLimiter({ max: 1, windowMs: 60_000, clock });
+    const pipeline = createHttpPipeline({ clock, ttl: 60, rateLimiter });
+    const first = await pipeline.begin(get(), { clientKey: 'ip:1' });
+    expect(first).toMatchObject({ type: 'forward', headers: { 'x-cache': 'MISS', 'RateLimit-Limit': '1', 'RateLimit-Remaining': '0' } });
+    const refused = await pipeline.begin(get(), { clientKey: 'ip:1' });
+    if (refused.type !== 'respond') throw new Error('expected a refusal');
+    expect(refused.response.status).toBe(429);
+    expect(refused.response.headers).toMatchObject({ 'Retry-After': '60', 'content-type': 'application/json; charset=utf-8' });
+    expect(JSON.parse(refused.response.body.toString())).toMatchObject({ error: { code: 'E_RATE_LIMITED' } });
+    expect(await pipeline.begin(get({ [REVALIDATION_HEADER]: revalidationToken() }), { clientKey: 'ip:1' })).toMatchObject({ type: 'forward', headers: { 'x-cache': 'MISS' } });
+    expect(await pipeline.begin(get(), { clientKey: 'ip:2', cache: false })).toEqual(expect.objectContaining({ type: 'forward', headers: { 'RateLimit-Limit': '1', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '60' } }));
+    expect((await pipeline.begin(get(), { clientKey: 'ip:1', rateLimit: false })).type).toBe('forward');
+    await rateLimiter.close();
+  });
+
+  it("a route's own limit counts in '<METHOD> <route>' unless it names a scope", async () => {
+    const clock = createFakeClock(START);
+    const rateLimiter = createRateLimiter({ max: 5, windowMs: 60_000, clock });
+    const pipeline = createHttpPipeline({ clock, rateLimiter });
+    const status = async (rateLimit: { max?: number; scope?: string }, path = '/items/1') => {
+      const action = await pipeline.begin(get({}, 'GET', path), { clientKey: 'ip:1', cache: false, rateLimit });
+      return action.type === 'respond' ? action.response.status : 200;
+    };
+    expect([await status({ max: 1 }), await status({ max: 1 }), await status({})]).toEqual([200, 429, 200]);
+    expect([await status({ max: 1, scope: 'shared' }), await status({ max: 1, scope: 'shared' }, '/other')]).toEqual([200, 429]);
+    await rateLimiter.close();
+  });
+
+  it('frees the concurrency slot through the action, and sheds with 503 while it is held', async () => {
+    const rateLimiter = createRateLimiter({ max: 100, concurrency: 1 });
+    const pipeline = createHttpPipeline({ rateLimiter });
+    const held = await pipeline.begin(get(), { clientKey: 'ip:1', cache: false });
+    const shed = await pipeline.begin(get(), { clientKey: 'ip:2', cache: false });
+    expect(shed.type === 'respond' && shed.response.status).toBe(503);
+    held.release?.();
+    expect((await pipeline.begin(get(), { clientKey: 'ip:2', cache: false })).type).toBe('forward');
+    await rateLimiter.close();
   });
 });

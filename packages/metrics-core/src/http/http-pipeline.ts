@@ -1,7 +1,8 @@
 import { silentLogger, type Logger } from '../logger.js';
 import { headerValue, requestHost } from './cache-key.js';
-import { createHttpCache, type HttpCache, type HttpCacheOptions, type HttpCacheRouteOptions, type StoredHttpResponse } from './http-cache.js';
+import { createHttpCache, REVALIDATION_HEADER, revalidationToken, type HttpCache, type HttpCacheOptions, type HttpCacheRouteOptions, type StoredHttpResponse } from './http-cache.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /** A response the adapter writes as is: `status`, these `headers` (set, replacing), then `body`. */
 export interface PipelineResponse {
@@ -35,6 +36,8 @@ export type PipelineAction =
       route?: string;
       /** Re-run the route in the background carrying the revalidation header; then `cache.endRevalidation(key)`. */
       revalidate?: string;
+      /** Frees the request's concurrency slot: call once the response has finished or the connection closed. */
+      release?: () => void;
     }
   /**
    * Run the handler after setting `headers`; when `capture` is present, buffer the response and pass it to
@@ -50,11 +53,42 @@ export type PipelineAction =
        * stored response; the client still gets the full response.
        */
       requestHeaders?: Record<string, string>;
+      /** Frees the request's concurrency slot: call once the response has finished or the connection closed. */
+      release?: () => void;
     };
 
+/** A route's own rate limit, over the pipeline's `rateLimiter` defaults. */
+export interface PipelineRateLimit {
+  /** Requests per window and client. @default the limiter's `max` */
+  max?: number;
+  /** Window length (ms). @default the limiter's `windowMs` */
+  windowMs?: number;
+  /**
+   * Counter space: requests count only against others of the same scope. @default `'<METHOD> <route>'` when
+   * `max` or `windowMs` is set here (a route's own limit does not share the global count), else the global space
+   */
+  scope?: string;
+}
+
+/** What one request asks of the pipeline (the route's configuration, resolved by the adapter). */
+export interface PipelineRequestOptions {
+  /** Response caching: the route's options, `true` for the pipeline's defaults, `false` for none. @default true */
+  cache?: boolean | HttpCacheRouteOptions;
+  /** Rate limiting (with the pipeline's `rateLimiter`): the route's own limit, or `false` to exempt it. @default {} */
+  rateLimit?: false | PipelineRateLimit;
+  /** The client's rate-limit key (see `clientAddressKey`); needed whenever the request is rate limited. */
+  clientKey?: string;
+}
+
 export interface HttpPipelineOptions extends HttpCacheOptions {
-  /** An existing cache (its options win); otherwise one is made from these options. */
+  /** An existing cache (its options win); otherwise one is made from these options on first use. */
   cache?: HttpCache;
+  /**
+   * Rate limiting before the cache lookup (a cached answer counts too): 429 / 503 answers with `RateLimit-*` and
+   * `Retry-After`, and the `RateLimit-*` headers on allowed responses. The caller owns (and closes) the limiter.
+   * @default undefined (no rate limiting)
+   */
+  rateLimiter?: RateLimiter;
   /**
    * Invalidate the stored responses of a URL when an unsafe request (POST, PUT, DELETE, PATCH, …) to it gets a
    * 2xx/3xx, and of its same-host `Location` / `Content-Location` (RFC 9111 §4.4). @default true
@@ -65,12 +99,15 @@ export interface HttpPipelineOptions extends HttpCacheOptions {
 /** One request's trip through the response cache, framework-free: a request view in, actions out. */
 export interface HttpPipeline {
   readonly cache: HttpCache;
-  /** Decide what to do with a request before its handler runs (`route`: the route's cache options). */
-  begin(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Promise<PipelineAction>;
+  readonly rateLimiter: RateLimiter | undefined;
+  /** Decide what to do with a request before its handler runs: rate limit, then the response cache. */
+  begin(request: HttpRequestInfo, options?: PipelineRequestOptions): Promise<PipelineAction>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const FORWARD: PipelineAction = { type: 'forward', headers: {} };
+const NO_OPTIONS: PipelineRequestOptions = {};
+const JSON_TYPE = 'application/json; charset=utf-8';
 const MISS_HEADERS: Readonly<Record<string, string>> = { 'x-cache': 'MISS' };
 // What a 304 must not carry from the 200 it replaces (RFC 9110 §15.4.5: no content).
 const NOT_MODIFIED_REMOVED = ['content-type', 'content-length', 'transfer-encoding', 'content-encoding', 'content-range', 'surrogate-control'];
@@ -101,12 +138,15 @@ function invalidationTargets(request: HttpRequestInfo, response: HttpResponseInf
  * is refused, once, here), and RFC 9111 §4.4 invalidation by unsafe requests.
  */
 export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipeline {
-  const cache = options.cache ?? createHttpCache(options);
+  // Made on first use: a pipeline that only rate-limits never builds a response cache.
+  let ownCache = options.cache;
+  const cacheOf = (): HttpCache => (ownCache ??= createHttpCache(options));
+  const rateLimiter = options.rateLimiter;
   const logger: Logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const invalidateOnUnsafe = options.invalidateOnUnsafe ?? true;
 
-  const unsafeCapture = (request: HttpRequestInfo): ResponseCapture => ({
+  const unsafeCapture = (cache: HttpCache, request: HttpRequestInfo): ResponseCapture => ({
     maxBodyBytes: 0,
     abandon: () => undefined,
     async complete(response) {
@@ -119,7 +159,7 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
     },
   });
 
-  const storeCapture = (request: HttpRequestInfo, key: string, route: HttpCacheRouteOptions | undefined, store: boolean, lookup: Extract<Awaited<ReturnType<HttpCache['lookup']>>, { status: 'miss' }>): ResponseCapture => ({
+  const storeCapture = (cache: HttpCache, request: HttpRequestInfo, key: string, route: HttpCacheRouteOptions | undefined, store: boolean, lookup: Extract<Awaited<ReturnType<HttpCache['lookup']>>, { status: 'miss' }>): ResponseCapture => ({
     maxBodyBytes,
     abandon: () => cache.endRevalidation(key),
     async complete(response) {
@@ -152,28 +192,64 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
     },
   });
 
-  return {
-    cache,
-    async begin(request, route) {
-      const method = request.method.toUpperCase();
-      if (!SAFE_METHODS.has(method)) return invalidateOnUnsafe ? { type: 'forward', headers: {}, capture: unsafeCapture(request) } : FORWARD;
-      const lookup = await cache.lookup(request, route);
-      if (lookup.status === 'bypass') return FORWARD;
-      if (lookup.status === 'miss') {
-        if (lookup.onlyIfCached) {
-          const body = Buffer.from('{"error":{"code":"E_NOT_CACHED","message":"[wai:metrics-core] only-if-cached: no stored response"}}');
-          return { type: 'respond', response: { status: 504, headers: { 'content-type': 'application/json', 'content-length': String(body.byteLength) }, body } };
-        }
-        // A conditional request still needs the ETag / 304 decision even when nothing may be stored.
-        if (lookup.conditional === undefined) return { type: 'forward', headers: MISS_HEADERS, capture: storeCapture(request, lookup.key, route, lookup.store, lookup) };
-        // The adapter adds the validator to the request it hands the handler; the pipeline keeps the client's view.
-        const clientView = { ...request, headers: { ...request.headers } };
-        return { type: 'forward', headers: MISS_HEADERS, requestHeaders: lookup.conditional, capture: storeCapture(clientView, lookup.key, route, lookup.store, lookup) };
+  /** The rate-limit step: a refusal to send now, or the headers (and concurrency release) of an allowed request. */
+  const limit = async (request: HttpRequestInfo, routeLimit: PipelineRateLimit, clientKey: string | undefined, limiter: RateLimiter): Promise<PipelineAction | { headers: Record<string, string>; release: () => void }> => {
+    const hasOwnLimit = routeLimit.max !== undefined || routeLimit.windowMs !== undefined;
+    const scope = routeLimit.scope ?? (hasOwnLimit ? `${request.method.toUpperCase()} ${request.route}` : undefined);
+    const outcome = await limiter.check({
+      key: clientKey ?? 'ip:unknown',
+      path: request.path,
+      route: request.route,
+      ...(routeLimit.max === undefined ? {} : { max: routeLimit.max }),
+      ...(routeLimit.windowMs === undefined ? {} : { windowMs: routeLimit.windowMs }),
+      ...(scope === undefined ? {} : { scope }),
+    });
+    if (outcome.allowed) return { headers: outcome.headers, release: outcome.release };
+    const body = Buffer.from(JSON.stringify(outcome.body));
+    return { type: 'respond', response: { status: outcome.statusCode ?? 429, headers: { ...outcome.headers, 'content-type': JSON_TYPE, 'content-length': String(body.byteLength) }, body } };
+  };
+
+  const respondFromCache = async (request: HttpRequestInfo, cacheOption: true | HttpCacheRouteOptions): Promise<PipelineAction> => {
+    const cache = cacheOf();
+    const route = cacheOption === true ? undefined : cacheOption;
+    const method = request.method.toUpperCase();
+    if (!SAFE_METHODS.has(method)) return invalidateOnUnsafe ? { type: 'forward', headers: {}, capture: unsafeCapture(cache, request) } : FORWARD;
+    const lookup = await cache.lookup(request, route);
+    if (lookup.status === 'bypass') return FORWARD;
+    if (lookup.status === 'miss') {
+      if (lookup.onlyIfCached) {
+        const body = Buffer.from('{"error":{"code":"E_NOT_CACHED","message":"[wai:metrics-core] only-if-cached: no stored response"}}');
+        return { type: 'respond', response: { status: 504, headers: { 'content-type': 'application/json', 'content-length': String(body.byteLength) }, body } };
       }
-      const action: PipelineAction = { type: 'respond', response: { status: lookup.responseStatus, headers: lookup.headers, body: lookup.body } };
-      if (lookup.entry.route !== undefined) action.route = lookup.entry.route;
-      if (lookup.revalidate) action.revalidate = lookup.key;
-      return action;
+      // A conditional request still needs the ETag / 304 decision even when nothing may be stored.
+      if (lookup.conditional === undefined) return { type: 'forward', headers: MISS_HEADERS, capture: storeCapture(cache, request, lookup.key, route, lookup.store, lookup) };
+      // The adapter adds the validator to the request it hands the handler; the pipeline keeps the client's view.
+      const clientView = { ...request, headers: { ...request.headers } };
+      return { type: 'forward', headers: MISS_HEADERS, requestHeaders: lookup.conditional, capture: storeCapture(cache, clientView, lookup.key, route, lookup.store, lookup) };
+    }
+    const action: PipelineAction = { type: 'respond', response: { status: lookup.responseStatus, headers: lookup.headers, body: lookup.body } };
+    if (lookup.entry.route !== undefined) action.route = lookup.entry.route;
+    if (lookup.revalidate) action.revalidate = lookup.key;
+    return action;
+  };
+
+  return {
+    get cache() {
+      return cacheOf();
+    },
+    rateLimiter,
+    async begin(request, requestOptions = NO_OPTIONS) {
+      const cacheOption = requestOptions.cache ?? true;
+      const routeLimit = requestOptions.rateLimit ?? {};
+      // A background revalidation is the cache's own request: it is not the client's to pay for.
+      const limited = rateLimiter !== undefined && routeLimit !== false && headerValue(request.headers, REVALIDATION_HEADER) !== revalidationToken();
+      if (!limited) return cacheOption === false ? FORWARD : respondFromCache(request, cacheOption);
+      const allowed = await limit(request, routeLimit, requestOptions.clientKey, rateLimiter);
+      if ('type' in allowed) return allowed;
+      const action = cacheOption === false ? FORWARD : await respondFromCache(request, cacheOption);
+      // Each action gets its own header object: the cache's may be shared (MISS_HEADERS) or the stored entry's.
+      if (action.type === 'respond') return { ...action, response: { ...action.response, headers: { ...allowed.headers, ...action.response.headers } }, release: allowed.release };
+      return { ...action, headers: { ...allowed.headers, ...action.headers }, release: allowed.release };
     },
   };
 }

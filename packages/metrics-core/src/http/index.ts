@@ -42,6 +42,8 @@ export {
   type HttpPipeline,
   type HttpPipelineOptions,
   type PipelineAction,
+  type PipelineRateLimit,
+  type PipelineRequestOptions,
   type PipelineResponse,
   type ResponseCapture,
 } from './http-pipeline.js';

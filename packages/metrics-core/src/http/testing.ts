@@ -5,6 +5,7 @@ export {
   sharedLimitStatuses,
   type ConformanceCacheOptions,
   type ConformanceCase,
+  type ConformanceRateLimit,
   type ConformanceServer,
   type ConformanceStep,
   type ConformanceTarget,

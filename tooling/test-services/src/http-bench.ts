@@ -1,6 +1,6 @@
 /// <reference path="./autocannon.d.ts" />
 /**
- * Load-test harness shared by the Express and Fastify benchmarks: each variant runs in its own child process
+ * Load-test harness shared by the Express and Fastify benchmarks (`@wai/test-services/http-bench`): each variant runs in its own child process
  * (so the server does not share an event loop with the load generator), autocannon drives it over loopback
  * without pipelining, and variants are alternated round by round so drift hits them alike.
  */
@@ -89,6 +89,7 @@ function median(values: readonly number[]): number {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** bench/results/middleware.json at the repository root (Express and Fastify rows share it). */
 export const RESULTS_FILE = resolve(here, '../../../bench/results/middleware.json');
 
 const compiled = new Map<string, Promise<string>>();
@@ -119,6 +120,8 @@ function compileServer(server: string): Promise<string> {
       silent: true,
       config: false,
       skipNodeModulesBundle: true,
+      // The server-side helpers are TypeScript in a workspace package: bundled in, not imported at run time.
+      noExternal: [/^@wai\/test-services\/bench-server$/],
       outExtension: () => ({ js: '.mjs' }),
     }).then(() => join(outDir, `${name}.mjs`));
     compiled.set(server, output);
@@ -331,13 +334,13 @@ export function writeRows(rows: readonly BenchRow[], replacePrefix?: string): vo
 }
 
 export interface MiddlewareBenchOptions {
-  /** Server module with the variants `bare`, `wai`, the competitor's, `slow-uncached` and `slow-cached`. */
-  server: string;
   /** e.g. 'Express 5'. */
   framework: string;
   bareName: string;
-  /** Variant name and description of the competitor (e.g. `prom`, 'Express + express-prom-bundle 8.0.0'). */
+  /** Variant name and description of the timing competitor (e.g. `prom`, 'Express + express-prom-bundle 8.0.0'). */
   competitor: { variant: string; name: string };
+  /** Variant name and description of the response-cache competitor (its cached HIT of `/doc`). */
+  peerCache: { variant: string; name: string };
   /** How the @wai variant and the cache are wired, for row names. */
   waiLabel: string;
   cacheLabel: string;
@@ -345,31 +348,43 @@ export interface MiddlewareBenchOptions {
   alternative?: { variant: string; label: string };
 }
 
+/** Rounds of a scenario, scaled by `WAI_BENCH_ROUNDS_SCALE` (e.g. 0.5 for a quicker, noisier run). */
+function rounds(base: number): number {
+  const scale = Number(process.env.WAI_BENCH_ROUNDS_SCALE ?? '1');
+  return Math.max(2, Math.round(base * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+}
+
 /**
- * The middleware benchmark both adapters run: per-request overhead (bare vs @wai vs competitor, -c 100) and a
- * 5 ms route cached vs uncached at -c 1 (latency-bound: what caching a slow route buys one client) and -c 10,
- * and a 5 ms CPU-bound route cached vs uncached at -c 10.
+ * The middleware benchmark both adapters run, against `servers.ts` beside `benchUrl` (the caller's
+ * `import.meta.url`), whose variants are `bare`, `wai`, the competitors', `hit-bare`, `hit-wai`,
+ * `slow-uncached`, `slow-cached`, `busy-uncached` and `busy-cached`:
+ * - per-request overhead: bare vs @wai timing vs the timing competitor (-c 100);
+ * - a cached HIT of a 1 KB JSON document (`/doc`, -c 10) vs the same constant route bare, and vs the peer cache;
+ * - a 5 ms route cached vs uncached at -c 1 (latency-bound) and -c 10, and a 5 ms CPU-bound route at -c 10.
  * Rounds are short (2–3 s) and many, so load from other processes on the machine spreads over all variants; the
- * overhead rows take fresh server processes each round (see `freshProcesses`) and interleave the variants in
- * 1 s slices within it (see `slices`).
+ * overhead and HIT rows take fresh server processes each round (see `freshProcesses`) and interleave the
+ * variants in 1 s slices within it (see `slices`).
  * Merges its rows into bench/results/middleware.json.
  */
-export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promise<void> {
+export async function runMiddlewareBench(benchUrl: string, options: MiddlewareBenchOptions): Promise<void> {
+  const server = fileURLToPath(new URL('./servers.ts', benchUrl));
   const alternative = options.alternative;
   const overhead = {
-    server: options.server,
+    server,
     variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), options.competitor.variant],
     path: '/hello/1',
     connections: 100,
     durationSeconds: 3,
     slices: 3,
-    rounds: 20,
+    rounds: rounds(20),
     warmupSeconds: 1.5,
     freshProcesses: true,
   };
   const timing = await runScenario(overhead);
+  const hit = { server, variants: ['hit-bare', 'hit-wai', options.peerCache.variant], path: '/doc', connections: 10, durationSeconds: 3, slices: 3, rounds: rounds(10), warmupSeconds: 1.5, freshProcesses: true };
+  const hits = await runScenario(hit);
   const slowVariants = ['slow-uncached', 'slow-cached'];
-  const single = { server: options.server, variants: slowVariants, path: '/slow', connections: 1, durationSeconds: 2, rounds: 4 };
+  const single = { server, variants: slowVariants, path: '/slow', connections: 1, durationSeconds: 2, rounds: rounds(4) };
   const cachedSingle = await runScenario(single);
   const ten = { ...single, connections: 10 };
   const cachedTen = await runScenario(ten);
@@ -380,17 +395,21 @@ export async function runMiddlewareBench(options: MiddlewareBenchOptions): Promi
     if (!measurement) throw new Error(`no result for ${variant}`);
     return measurement;
   };
-  const { framework, bareName, competitor, waiLabel, cacheLabel } = options;
+  const { framework, bareName, competitor, peerCache, waiLabel, cacheLabel } = options;
+  const hitName = `${framework}, 1 KB JSON, 10 connections`;
   writeRows([
     throughputRow(`${framework} + ${waiLabel} vs bare`, get(timing, 'wai'), get(timing, 'bare'), bareName, 0.95, overhead),
     throughputRow(`${framework} + ${waiLabel} vs ${competitor.name}`, get(timing, 'wai'), get(timing, competitor.variant), competitor.name, 1, overhead),
     ...(alternative ? [throughputRow(`${framework} + ${alternative.label} vs bare`, get(timing, alternative.variant), get(timing, 'bare'), bareName, 0.95, overhead)] : []),
     throughputRow(`${framework} + ${competitor.name} vs bare (competitor, for reference)`, get(timing, competitor.variant), get(timing, 'bare'), bareName, 0.95, overhead),
+    throughputRow(`${hitName}: ${cacheLabel} HIT vs the constant route bare`, get(hits, 'hit-wai'), get(hits, 'hit-bare'), `${bareName}, constant route`, 0.9, hit),
+    throughputRow(`${hitName}: ${cacheLabel} HIT vs ${peerCache.name} HIT`, get(hits, 'hit-wai'), get(hits, peerCache.variant), `${peerCache.name} HIT`, 1, hit),
+    throughputRow(`${hitName}: ${peerCache.name} HIT vs the constant route bare (competitor, for reference)`, get(hits, peerCache.variant), get(hits, 'hit-bare'), `${bareName}, constant route`, 0.9, hit),
     throughputRow(`${framework}, 5 ms handler, 1 connection: ${cacheLabel} HIT vs uncached`, get(cachedSingle, 'slow-cached'), get(cachedSingle, 'slow-uncached'), 'same route uncached', 10, single, false),
     withCeiling(
       throughputRow(`${framework}, 5 ms handler, 10 connections: ${cacheLabel} HIT vs uncached`, get(cachedTen, 'slow-cached'), get(cachedTen, 'slow-uncached'), 'same route uncached', 10, ten, false),
       get(timing, 'bare'),
     ),
     throughputRow(`${framework}, 5 ms CPU-bound handler, 10 connections: ${cacheLabel} HIT vs uncached`, get(cachedBusy, 'busy-cached'), get(cachedBusy, 'busy-uncached'), 'same route uncached', 10, busy, false),
-  ], `${framework} `);
+  ], `${framework}`);
 }

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../clock.js';
 import { createFakeClock, type FakeClock } from '../fake-clock.js';
-import type { RateLimitStore } from '../types.js';
+import type { RateLimitStore } from '../contracts/rate-limit.js';
 import type { HttpPipelineOptions, PipelineRateLimit } from './http-pipeline.js';
 import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 

@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'node20',
+  target: 'node22',
+  // The SQLite driver loader resolves better-sqlite3 with createRequire(import.meta.url), in the CJS build too.
+  shims: true,
 });

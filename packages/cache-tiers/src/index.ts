@@ -35,6 +35,16 @@ export {
   type SqliteTierOptions,
   type SqlTierCommonOptions,
   type SqlTierOptions,
+  availableSqliteDrivers,
+  openSqlite,
+  SqliteDriverMissingError,
+  toSqliteConnection,
+  type OpenSqliteOptions,
+  type SqliteConnection,
+  type SqliteDatabaseHandle,
+  type SqliteDriverName,
+  type SqliteRow,
+  type SqliteStatement,
 } from './l3/index.js';
 export { DEFAULT_FILL_WINDOW_MS } from './tag-store.js';
 

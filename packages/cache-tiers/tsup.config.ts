@@ -6,7 +6,7 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'node22',
+  target: 'node20',
   // The SQLite driver loader resolves better-sqlite3 with createRequire(import.meta.url), in the CJS build too.
   shims: true,
 });

@@ -387,6 +387,18 @@ async function rowPredictive(): Promise<void> {
   log(`predictive: ${without.toFixed(1)} % → ${withPrediction.toFixed(1)} %`);
 }
 
+/** Median and p99 in µs of `count` calls made one after another. */
+async function timeSequential(count: number, work: (index: number) => Promise<unknown>): Promise<{ median: number; p99: number }> {
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await work(index);
+    latencies.push((performance.now() - started) * 1000);
+  }
+  latencies.sort((a, b) => a - b);
+  return { median: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
 // ── row 7: what the version check costs per fill ────────────────────────────────────────────────────────────
 async function rowFillCost(): Promise<void> {
   const N = quick ? 500 : 3000;
@@ -394,16 +406,7 @@ async function rowFillCost(): Promise<void> {
   const payload = JSON.stringify(value);
   const cache = createCache({ namespace: `${PREFIX}_fill`, l1: false, l2: { redis: REDIS_URL } });
   const redis = new Redis(REDIS_URL);
-  const timeEach = async (work: (index: number) => Promise<unknown>) => {
-    const latencies: number[] = [];
-    for (let index = 0; index < N; index++) {
-      const started = performance.now();
-      await work(index);
-      latencies.push((performance.now() - started) * 1000);
-    }
-    latencies.sort((a, b) => a - b);
-    return { median: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
-  };
+  const timeEach = (work: (index: number) => Promise<unknown>) => timeSequential(N, work);
   // Warm-up, then interleaved in thirds so a drift of the machine hits all three alike.
   for (let index = 0; index < 200; index++) await redis.set(`${PREFIX}:warm:${index}`, payload);
   const results = { fill: [] as number[], set: [] as number[], bare: [] as number[] };
@@ -630,16 +633,7 @@ async function rowSqliteDrivers(): Promise<void> {
   const value = { id: 1, name: 'x'.repeat(100), tags: ['a', 'b'] };
   const tiers = new Map((['node:sqlite', 'better-sqlite3'] as SqliteDriverName[]).map((driver) => [driver, createSqliteTier({ path: join(directory, `${driver.replace(':', '-')}.db`), namespace: 'bench', sqliteDriver: driver, purgeInterval: 0 })]));
   const entry = () => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 600_000, staleUntil: Date.now() + 600_000, tags: ['workshop'] });
-  const timeEach = async (work: (index: number) => Promise<unknown>) => {
-    const latencies: number[] = [];
-    for (let index = 0; index < N; index++) {
-      const started = performance.now();
-      await work(index);
-      latencies.push((performance.now() - started) * 1000);
-    }
-    latencies.sort((a, b) => a - b);
-    return { median: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
-  };
+  const timeEach = (work: (index: number) => Promise<unknown>) => timeSequential(N, work);
   // Same tier code, same schema and pragmas, a file each; rounds alternate which driver goes first.
   const results = new Map<string, { median: number[]; p99: number[] }>();
   const record = (name: string, figure: { median: number; p99: number }) => {

@@ -93,6 +93,18 @@ describe.each(drivers)('connection over %s', (driver) => {
   });
 });
 
+// Node 22's node:sqlite bound an empty Buffer that better-sqlite3 had bound before as NULL (a tombstone's value).
+it.runIf(drivers.length === 2)('an empty BLOB one driver bound stays an empty BLOB on the other', () => {
+  const empty = Buffer.alloc(0);
+  const connections = (['better-sqlite3', 'node:sqlite'] as const).map((driver) => openSqlite(':memory:', { driver }));
+  for (const connection of connections) {
+    connection.exec('create table t (v blob not null)');
+    connection.prepare('insert into t values (?)').run(empty);
+    expect(connection.prepare('select length(v) as n, typeof(v) as type from t').get()).toEqual({ n: 0, type: 'blob' });
+    connection.close();
+  }
+});
+
 describe('a driver that cannot load fails createCache with a typed error', () => {
   it('better-sqlite3 asked for and not installed: names the package and the node:sqlite alternative', () => {
     uninstall('better-sqlite3');

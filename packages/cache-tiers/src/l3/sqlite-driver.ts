@@ -245,9 +245,9 @@ function fromNodeSqlite(db: NodeSqliteDatabase): SqliteConnection {
       const reader = typeof statement.columns === 'function' ? statement.columns().length > 0 : /^\s*(select|with|pragma|values|explain)\b|\breturning\b/i.test(sql);
       return {
         reader,
-        get: (...params) => statement.get(...params) as SqliteRow | undefined,
-        all: (...params) => statement.all(...params) as SqliteRow[],
-        run: (...params) => ({ changes: Number(statement.run(...params).changes) }),
+        get: (...params) => statement.get(...bindable(params)) as SqliteRow | undefined,
+        all: (...params) => statement.all(...bindable(params)) as SqliteRow[],
+        run: (...params) => ({ changes: Number(statement.run(...bindable(params)).changes) }),
       };
     },
     // all(), not get(): a pragma such as incremental_vacuum works as it is stepped to the end.
@@ -277,6 +277,20 @@ function fromNodeSqlite(db: NodeSqliteDatabase): SqliteConnection {
       db.close();
     },
   };
+}
+
+/**
+ * node:sqlite on Node 22 binds a zero-length view as NULL once its buffer has been moved off the V8 heap (which
+ * better-sqlite3 does to every Buffer it binds): a tombstone's empty value then breaks `value not null`. A fresh
+ * empty array is bound as the empty BLOB it is.
+ */
+function bindable(params: unknown[]): unknown[] {
+  for (const value of params) {
+    if (value instanceof Uint8Array && value.byteLength === 0) {
+      return params.map((param) => (param instanceof Uint8Array && param.byteLength === 0 ? new Uint8Array(0) : param));
+    }
+  }
+  return params;
 }
 
 function rollback(db: NodeSqliteDatabase): void {

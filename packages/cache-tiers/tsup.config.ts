@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // The SQLite driver loader resolves better-sqlite3 with createRequire(import.meta.url), in the CJS build too.
+  shims: true,
 });

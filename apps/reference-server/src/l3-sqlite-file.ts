@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteConnection } from '@wai/cache-tiers';
 import type { Logger } from '@wai/metrics-core';
 
 export interface L3SqliteFileOptions {
@@ -17,7 +15,8 @@ export interface L3SqliteFileOptions {
 }
 
 export interface L3SqliteFile {
-  database: Database.Database;
+  /** The open file (`node:sqlite`, or better-sqlite3 where the runtime lacks it), handed to the L3 tier. */
+  database: SqliteConnection;
   /** Runs the checkpoint and vacuum now (the timer does it every `maintenanceMs`). */
   maintain(): void;
   close(): void;
@@ -34,20 +33,18 @@ const VACUUM_PAGES_PER_RUN = 2048;
  * bound the WAL (https://www.sqlite.org/pragma.html).
  */
 export function openL3SqliteFile(options: L3SqliteFileOptions): L3SqliteFile {
-  mkdirSync(dirname(options.path), { recursive: true });
-  const database = new Database(options.path);
+  // SQLite waits for a lock synchronously, blocking the event loop: instances sharing the file may wait no
+  // longer than a cache call may take. A write that gives up fails like any slow tier call.
+  const database = openSqlite(options.path, { busyTimeout: options.busyTimeoutMs });
   // auto_vacuum only takes effect on an empty file or after a VACUUM (a file created by an older version).
   database.pragma('auto_vacuum = INCREMENTAL');
-  if (database.pragma('auto_vacuum', { simple: true }) !== 2) database.exec('VACUUM');
+  if (database.pragma('auto_vacuum') !== 2) database.exec('VACUUM');
   database.pragma('journal_mode = WAL');
   // synchronous=NORMAL: in WAL mode that syncs at checkpoints instead of on every commit (an fsync per write
   // blocks the event loop for milliseconds). A cache may lose its last writes on a power cut; it may not stall
   // every request.
   database.pragma('synchronous = NORMAL');
-  // SQLite waits for a lock synchronously, blocking the event loop: instances sharing the file may wait no
-  // longer than a cache call may take. A write that gives up fails like any slow tier call.
-  database.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
-  const pageSize = Number(database.pragma('page_size', { simple: true }));
+  const pageSize = Number(database.pragma('page_size'));
   database.pragma(`max_page_count = ${Math.max(16, Math.floor(options.maxBytes / pageSize))}`);
   database.pragma(`journal_size_limit = ${options.walMaxBytes}`);
   database.pragma(`wal_autocheckpoint = ${Math.max(16, Math.floor(options.walMaxBytes / pageSize))}`);

@@ -6,6 +6,8 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -17,6 +19,7 @@ import { startTcpProxy } from '@wai/test-services';
 import { createFakeClock } from '@wai/metrics-core/testing';
 import { createCache } from '../src/cache.js';
 import { createMemoryTier } from '../src/l1/index.js';
+import { availableSqliteDrivers, createSqliteTier, type SqliteDriverName } from '../src/l3/index.js';
 import { predictivePreloading } from '../src/predictive/predictive-preloading.js';
 import { createContestant, VERSIONS, type Contestant, type ContestantName } from './contestants.js';
 import type { FootprintResult } from './footprint-worker.js';
@@ -384,6 +387,18 @@ async function rowPredictive(): Promise<void> {
   log(`predictive: ${without.toFixed(1)} % → ${withPrediction.toFixed(1)} %`);
 }
 
+/** Median and p99 in µs of `count` calls made one after another. */
+async function timeSequential(count: number, work: (index: number) => Promise<unknown>): Promise<{ median: number; p99: number }> {
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    await work(index);
+    latencies.push((performance.now() - started) * 1000);
+  }
+  latencies.sort((a, b) => a - b);
+  return { median: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
 // ── row 7: what the version check costs per fill ────────────────────────────────────────────────────────────
 async function rowFillCost(): Promise<void> {
   const N = quick ? 500 : 3000;
@@ -391,16 +406,7 @@ async function rowFillCost(): Promise<void> {
   const payload = JSON.stringify(value);
   const cache = createCache({ namespace: `${PREFIX}_fill`, l1: false, l2: { redis: REDIS_URL } });
   const redis = new Redis(REDIS_URL);
-  const timeEach = async (work: (index: number) => Promise<unknown>) => {
-    const latencies: number[] = [];
-    for (let index = 0; index < N; index++) {
-      const started = performance.now();
-      await work(index);
-      latencies.push((performance.now() - started) * 1000);
-    }
-    latencies.sort((a, b) => a - b);
-    return { median: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
-  };
+  const timeEach = (work: (index: number) => Promise<unknown>) => timeSequential(N, work);
   // Warm-up, then interleaved in thirds so a drift of the machine hits all three alike.
   for (let index = 0; index < 200; index++) await redis.set(`${PREFIX}:warm:${index}`, payload);
   const results = { fill: [] as number[], set: [] as number[], bare: [] as number[] };
@@ -615,6 +621,59 @@ async function rowAnalytics(): Promise<void> {
   log(`row 10: analytics on ${on.toFixed(1)} ns vs off ${off.toFixed(1)} ns (${(on / off).toFixed(3)}x); top-10 recall ${recall}`);
 }
 
+// ── row 11: the L3 SQLite tier on node:sqlite (the default) vs better-sqlite3, set and get ──────────────────────
+async function rowSqliteDrivers(): Promise<void> {
+  const drivers = availableSqliteDrivers();
+  if (!drivers.includes('node:sqlite') || !drivers.includes('better-sqlite3')) {
+    log(`row 11 skipped: needs both SQLite drivers, this runtime loads ${drivers.join(', ') || 'none'}`);
+    return;
+  }
+  const N = quick ? 500 : 5000;
+  const directory = mkdtempSync(join(tmpdir(), 'wai-bench-sqlite-'));
+  const value = { id: 1, name: 'x'.repeat(100), tags: ['a', 'b'] };
+  const tiers = new Map((['node:sqlite', 'better-sqlite3'] as SqliteDriverName[]).map((driver) => [driver, createSqliteTier({ path: join(directory, `${driver.replace(':', '-')}.db`), namespace: 'bench', sqliteDriver: driver, purgeInterval: 0 })]));
+  const entry = () => ({ value, createdAt: Date.now(), expiresAt: Date.now() + 600_000, staleUntil: Date.now() + 600_000, tags: ['workshop'] });
+  const timeEach = (work: (index: number) => Promise<unknown>) => timeSequential(N, work);
+  // Same tier code, same schema and pragmas, a file each; rounds alternate which driver goes first.
+  const results = new Map<string, { median: number[]; p99: number[] }>();
+  const record = (name: string, figure: { median: number; p99: number }) => {
+    const entryFigures = results.get(name) ?? { median: [], p99: [] };
+    entryFigures.median.push(figure.median);
+    entryFigures.p99.push(figure.p99);
+    results.set(name, entryFigures);
+  };
+  for (const tier of tiers.values()) for (let index = 0; index < 200; index++) await tier.set(`warm:${index}`, entry());
+  for (let round = 0; round < 3; round++) {
+    const order = round % 2 === 0 ? [...tiers.keys()] : [...tiers.keys()].reverse();
+    for (const driver of order) {
+      const tier = tiers.get(driver)!;
+      record(`${driver} set`, await timeEach((index) => tier.set(`k:${round}:${index}`, entry())));
+      record(`${driver} get`, await timeEach((index) => tier.get(`k:${round}:${index}`)));
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  for (const operation of ['set', 'get'] as const) {
+    const ours = results.get(`node:sqlite ${operation}`)!;
+    const baseline = results.get(`better-sqlite3 ${operation}`)!;
+    const ratio = median(ours.median) / median(baseline.median);
+    rows.push({
+      name: `L3 SQLite tier ${operation === 'set' ? 'set (versioned write in BEGIN IMMEDIATE, one tag)' : 'get (hit, tag-version check)'}: node:sqlite driver`,
+      unit: 'µs/op',
+      ours: round(median(ours.median), 1),
+      ours_p99: round(median(ours.p99), 1),
+      baseline: { name: 'same tier on better-sqlite3 12', value: round(median(baseline.median), 1) },
+      competitors: [{ name: 'better-sqlite3 12 p99', value: round(median(baseline.p99), 1) }],
+      ratio: round(ratio, 2),
+      target: '<= 1.5x better-sqlite3 (node:sqlite is the default: no native build)',
+      met: ratio <= 1.5,
+      note: `file databases in WAL, synchronous=NORMAL; sequential, one caller, ${N} ops × 3 rounds alternating the driver order, median of the round medians`,
+    });
+    log(`row 11 ${operation}: node:sqlite ${median(ours.median).toFixed(1)} µs, better-sqlite3 ${median(baseline.median).toFixed(1)} µs (${ratio.toFixed(2)}x)`);
+  }
+  for (const tier of tiers.values()) await tier.close();
+  rmSync(directory, { recursive: true, force: true });
+}
+
 async function cleanUp(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   let cursor = '0';
@@ -639,6 +698,7 @@ async function main(): Promise<void> {
     if (runs(8)) await rowReadsUnderFault();
     if (runs(9)) await rowFootprint();
     if (runs(10)) await rowAnalytics();
+    if (runs(11)) await rowSqliteDrivers();
   } finally {
     await cleanUp();
   }

@@ -33,11 +33,20 @@ export {
   type PgPoolOptions,
   type PostgresTier,
   type PostgresTierOptions,
-  type SqliteDatabase,
   type SqliteTier,
   type SqliteTierOptions,
   type SqlTierCommonOptions,
   type SqlTierOptions,
+  availableSqliteDrivers,
+  openSqlite,
+  SqliteDriverMissingError,
+  toSqliteConnection,
+  type OpenSqliteOptions,
+  type SqliteConnection,
+  type SqliteDatabaseHandle,
+  type SqliteDriverName,
+  type SqliteRow,
+  type SqliteStatement,
 } from './l3/index.js';
 export { DEFAULT_FILL_WINDOW_MS } from './tag-store.js';
 

@@ -6,10 +6,9 @@ import { Redis } from 'ioredis';
 import type { CacheStore, CacheStatsSource } from '@wai/metrics-core';
 import { redisUrl } from '@wai/test-services';
 import { createCache, type Cache, type CacheHookEvents } from '../src/cache.js';
-import Database from 'better-sqlite3';
 import type { CacheEntry, CacheTier } from '../src/tier.js';
 import { createRedisTier } from '../src/l2/index.js';
-import { createSqliteTier } from '../src/l3/index.js';
+import { createSqliteTier, openSqlite } from '../src/l3/index.js';
 import { sleep, testNamespaces } from './helpers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'wai-cache-test-'));
@@ -212,7 +211,9 @@ describe('tiers', () => {
       await sleep(30);
       const l3 = createSqliteTier({ path: sqlite, namespace: name });
       // Only the tag's version changes unless purging: the row stays, and the tier refuses it.
-      const rows = new Database(sqlite).prepare('select count(*) as n from wai_cache where namespace = ? and key = ?').get(name, 't:1') as { n: number };
+      const reader = openSqlite(sqlite);
+      const rows = reader.prepare('select count(*) as n from wai_cache where namespace = ? and key = ?').get(name, 't:1') as { n: number };
+      reader.close();
       expect(rows.n === 0).toBe(purgeOnInvalidate);
       expect(await l3.get('t:1')).toBeUndefined();
       expect(await a.get('t:1')).toBeUndefined();

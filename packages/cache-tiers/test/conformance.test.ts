@@ -8,7 +8,7 @@ import { runCacheStoreConformance, runTierConformance } from '../src/testing.js'
 import { createCache } from '../src/cache.js';
 import { createMemoryTier } from '../src/l1/index.js';
 import { createRedisTier } from '../src/l2/index.js';
-import { createPostgresTier, createSqliteTier } from '../src/l3/index.js';
+import { availableSqliteDrivers, createPostgresTier, createSqliteTier, openSqlite } from '../src/l3/index.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'wai-cache-conformance-'));
 let schema: TestSchema;
@@ -25,7 +25,13 @@ afterAll(async () => {
 
 runTierConformance('L2 redis (url)', ({ namespace }) => createRedisTier({ redis: redisUrl(), namespace, commandTimeout: 5000 }));
 runTierConformance('L2 redis (client passed in, no compression)', ({ namespace }) => createRedisTier({ redis: shared, namespace, compressionThreshold: false }));
-runTierConformance('L3 sqlite (file)', ({ namespace }) => createSqliteTier({ path: join(directory, 'cache.db'), namespace }));
+// Every SQLite driver this runtime can load runs the suite: on a file it opens, and on a database passed in.
+for (const driver of availableSqliteDrivers()) {
+  runTierConformance(`L3 sqlite ${driver} (file)`, ({ namespace }) => createSqliteTier({ path: join(directory, `cache-${driver}.db`), namespace, sqliteDriver: driver }));
+  const passedIn = openSqlite(join(directory, `passed-in-${driver}.db`), { driver });
+  afterAll(() => passedIn.close());
+  runTierConformance(`L3 sqlite ${driver} (database passed in)`, ({ namespace }) => createSqliteTier({ database: passedIn.database, namespace }));
+}
 runTierConformance('L3 postgres (connection string)', ({ namespace }) => createPostgresTier({ connectionString: schema.connectionString, namespace }));
 runTierConformance('L3 postgres (pool passed in)', ({ namespace }) => createPostgresTier({ pool: schema.pool, namespace, table: 'wai_cache_pool' }));
 

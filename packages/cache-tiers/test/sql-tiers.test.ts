@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { testSchema, type TestSchema } from '@wai/test-services';
 import { createFakeClock } from '@wai/metrics-core/testing';
-import { createPostgresTier, createSqliteTier, createSqlTier } from '../src/l3/index.js';
+import { availableSqliteDrivers, createPostgresTier, createSqliteTier, createSqlTier, openSqlite } from '../src/l3/index.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'wai-sql-tiers-'));
 let schema: TestSchema;
@@ -19,9 +18,9 @@ afterAll(async () => {
 
 const entry = (value: unknown, ttlMs: number, tags: string[] = [], now = Date.now()) => ({ value, createdAt: now, expiresAt: now + ttlMs, staleUntil: now + ttlMs, tags });
 
-describe('SQLite tier', () => {
+describe.each(availableSqliteDrivers())('SQLite tier (%s)', (driver) => {
   it('purges expired rows in the background on the injected clock', async () => {
-    const database = new Database(join(directory, 'purge.db'));
+    const database = openSqlite(join(directory, `purge-${driver}.db`), { driver });
     const clock = createFakeClock(Date.now());
     const tier = createSqliteTier({ database, namespace: 'purge', clock, purgeInterval: 1000, fillWindow: 100 });
     await tier.set('short', entry(1, 500, [], clock.now()));
@@ -37,7 +36,7 @@ describe('SQLite tier', () => {
   });
 
   it('indexes tags in a side table and deletes by tag in one statement', async () => {
-    const database = new Database(join(directory, 'tags.db'));
+    const database = openSqlite(join(directory, `tags-${driver}.db`), { driver });
     const tier = createSqliteTier({ database, namespace: 'tags', purgeInterval: 0 });
     await tier.set('a', entry(1, 60_000, ['x', 'y']));
     await tier.get('a');
@@ -50,7 +49,7 @@ describe('SQLite tier', () => {
   });
 
   it('createSqlTier defaults to SQLite and refuses unknown drivers', async () => {
-    const tier = createSqlTier({ path: ':memory:', namespace: 'mem' });
+    const tier = createSqlTier({ path: ':memory:', namespace: 'mem', sqliteDriver: driver });
     await tier.set('k', entry('v', 1000));
     expect((await tier.get('k'))?.value).toBe('v');
     await tier.close();

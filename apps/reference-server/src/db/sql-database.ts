@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteStatement } from '@wai/cache-tiers';
 import pg from 'pg';
 
 /** A row as drivers return it. */
@@ -9,7 +7,8 @@ export type SqlRow = Record<string, unknown>;
 export type SqlDialect = 'sqlite' | 'postgres';
 
 /**
- * The few SQL calls the app needs, over better-sqlite3 (embedded default) or pg (with `DATABASE_URL`).
+ * The few SQL calls the app needs, over SQLite (embedded default: `node:sqlite`, or better-sqlite3 where the
+ * runtime lacks it) or pg (with `DATABASE_URL`).
  * Statements use `?` placeholders; the PostgreSQL driver rewrites them to `$1, $2, …`.
  */
 export interface SqlDatabase {
@@ -24,14 +23,12 @@ export interface SqlDatabase {
 
 /** Opens (and creates) a SQLite file with WAL, so readers never wait for the writer. */
 export function openSqliteDatabase(path: string): SqlDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = openSqlite(path, { busyTimeout: 5000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   // Prepared statements are cached by SQL text: the app uses a fixed set of statements.
-  const statements = new Map<string, Database.Statement>();
-  const prepare = (sql: string): Database.Statement => {
+  const statements = new Map<string, SqliteStatement>();
+  const prepare = (sql: string): SqliteStatement => {
     let statement = statements.get(sql);
     if (!statement) {
       statement = db.prepare(sql);

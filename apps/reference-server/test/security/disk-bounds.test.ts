@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '@wai/cache-tiers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request, type ServerProcess } from '../helpers/server-process.js';
 import { PRODUCTION_MODES, sleep, startProduction } from './security-helpers.js';
@@ -9,7 +9,9 @@ const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 /** Live (non-tombstone) rows of the L3 tier whose key matches `pattern`, read through a second connection. */
 function countL3Rows(dataDir: string, pattern: string): number {
-  const database = new Database(join(dataDir, 'cache.db'), { readonly: true, fileMustExist: true });
+  const path = join(dataDir, 'cache.db');
+  if (!existsSync(path)) throw new Error(`no L3 file at ${path}`);
+  const database = openSqlite(path);
   try {
     const row = database.prepare('select count(*) as n from wai_cache where key like ? and length(value) > 0').get(pattern) as { n: number };
     return row.n;

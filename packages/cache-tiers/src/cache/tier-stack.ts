@@ -71,6 +71,15 @@ export function createTierStack(options: CacheOptions, resolved: ResolvedCacheOp
       onUp: (name) => events.onUp(name),
     });
 
+  // L3 is made first: a SQLite driver that cannot load throws here, before a Redis client is opened and leaked.
+  let l3: { tier: CacheTier; owned: boolean } | undefined;
+  if (options.l3) {
+    if (isTier(options.l3)) l3 = { tier: options.l3, owned: false };
+    else {
+      const sqlOptions: SqlTierOptions = { compressionThreshold, serializer, clock, onError: (error: Error) => events.reportError(error), ...(options.l3 as SqlTierOptions), namespace };
+      l3 = { tier: createSqlTier(sqlOptions), owned: true };
+    }
+  }
   const remote: RemoteTier[] = [];
   let coordinator: TierStack['coordinator'];
   if (options.l2) {
@@ -100,13 +109,7 @@ export function createTierStack(options: CacheOptions, resolved: ResolvedCacheOp
     remote.push(l2);
     if (isCoordinatingTier(tier)) coordinator = { tier, slot: l2 };
   }
-  if (options.l3) {
-    if (isTier(options.l3)) remote.push(slot(options.l3, false));
-    else {
-      const sqlOptions: SqlTierOptions = { compressionThreshold, serializer, clock, onError: (error: Error) => events.reportError(error), ...(options.l3 as SqlTierOptions), namespace };
-      remote.push(slot(createSqlTier(sqlOptions), true));
-    }
-  }
+  if (l3) remote.push(slot(l3.tier, l3.owned));
   if ((resolved.bus || resolved.lease) && !coordinator) {
     throw new ConfigError('[wai:cache-tiers] `bus` and `lease` need the built-in Redis tier: pass `l2: { redis }` (or a tier from createRedisTier)');
   }

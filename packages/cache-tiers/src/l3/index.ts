@@ -7,7 +7,18 @@ export { createPostgresTier, type PostgresTier, type PostgresTierOptions } from 
 export { createSqliteTier, type SqliteTier, type SqliteTierOptions } from './sqlite-tier.js';
 export type { SqlTierCommonOptions } from './sql-common.js';
 export type { PgPool, PgPoolOptions } from './pg-pool.js';
-export type { SqliteDatabase } from './sqlite-database.js';
+export {
+  availableSqliteDrivers,
+  openSqlite,
+  SqliteDriverMissingError,
+  toSqliteConnection,
+  type OpenSqliteOptions,
+  type SqliteConnection,
+  type SqliteDatabaseHandle,
+  type SqliteDriverName,
+  type SqliteRow,
+  type SqliteStatement,
+} from './sqlite-driver.js';
 
 /** `{ driver: 'sqlite', path }` (the default) or `{ driver: 'postgres', connectionString | pool }`. */
 export type SqlTierOptions = ({ driver?: 'sqlite' } & SqliteTierOptions) | ({ driver: 'postgres' } & PostgresTierOptions);

@@ -75,7 +75,7 @@ const fromSqlTime = (time: number | string | null): number => (time === null ? I
 
 export function rowToEntry(row: SqlRow, codec: Codec): CacheEntry {
   const entry: CacheEntry = {
-    value: codec.decode(Buffer.isBuffer(row.value) ? row.value : Buffer.from(row.value)),
+    value: codec.decode(Buffer.isBuffer(row.value) ? row.value : Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength)),
     createdAt: Number(row.created_at),
     expiresAt: fromSqlTime(row.expires_at),
     staleUntil: fromSqlTime(row.stale_until),

@@ -1,22 +1,35 @@
-import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteDatabase } from './sqlite-database.js';
 import { MAX_HANDOFFS, type CacheEntry, type HandoffOperation, type HandoffTier, type VersionedTier } from '../tier.js';
 import { EMPTY, TOMBSTONE, keepUntil, resolveSqlOptions, rowToEntry, startPurgeTimer, toSqlTime, type SqlRow, type SqlTierCommonOptions } from './sql-common.js';
+import { openSqlite, resolveSqliteDriver, toSqliteConnection, type SqliteConnection, type SqliteDatabaseHandle, type SqliteDriverName } from './sqlite-driver.js';
 
 export interface SqliteTierOptions extends SqlTierCommonOptions {
   /** Database file (created when missing); `':memory:'` for a private in-memory database. @default './wai-cache.db' */
   path?: string;
-  /** An open better-sqlite3 database to use instead of `path` (not closed by `close()`). */
-  database?: SqliteDatabase;
+  /**
+   * An open database to use instead of `path` (not closed by `close()`): a `node:sqlite` `DatabaseSync`, a
+   * better-sqlite3 `Database` or a connection from `openSqlite`. No driver is loaded when one is passed.
+   */
+  database?: SqliteDatabaseHandle | SqliteConnection;
+  /**
+   * The driver that opens `path`: `'node:sqlite'` (built into Node >= 22.13) or `'better-sqlite3'` (an optional
+   * peer dependency). A driver that cannot load fails `createSqliteTier` (and so `createCache`) with a
+   * `SqliteDriverMissingError` naming what to install. Ignored when `database` is passed.
+   * @default 'node:sqlite' where the runtime has it, else 'better-sqlite3'
+   */
+  sqliteDriver?: SqliteDriverName;
 }
 
-/** The embedded L3 tier: SQLite through better-sqlite3 (loaded lazily: it is an optional peer dependency). */
+/** The embedded L3 tier: SQLite through `node:sqlite` or better-sqlite3 (see `sqliteDriver`). */
 export interface SqliteTier extends VersionedTier, HandoffTier {
   /** Deletes rows past `stale_until` and the fill window now (also runs every `purgeInterval`); returns how many. */
   purgeExpired(): Promise<number>;
 }
 
-type Statement<P extends unknown[] = unknown[], R = unknown> = BetterSqlite3.Statement<P, R>;
+interface Statement<P extends unknown[] = unknown[], R = unknown> {
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+  run(...params: P): { changes: number };
+}
 interface Statements {
   get: Statement<[string, string, number], SqlRow>;
   upsert: Statement;
@@ -42,16 +55,18 @@ interface Statements {
 export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
   const resolved = resolveSqlOptions(options);
   const { namespace, table, codec, clock, fillWindow } = resolved;
-  let database: BetterSqlite3.Database | undefined;
+  // The driver loads here, synchronously: a missing one fails the factory (and createCache) with a typed error
+  // naming what to install. Opening the file stays lazy: a file that cannot open is a tier failure, not a crash.
+  const driver = options.database ? undefined : resolveSqliteDriver(options.sqliteDriver).name;
+  let database: SqliteConnection | undefined;
   let statements: Statements | undefined;
   // Every write runs as BEGIN IMMEDIATE: processes sharing the file take the write lock up front, so a
   // version check and the write it guards can never interleave with another process's write.
-  let writeTransaction: (<T>(work: () => T) => T) | undefined;
+  const writeTransaction = <T>(work: () => T): T => database!.immediate(work);
 
   const ready = (async () => {
-    const Database = (await import('better-sqlite3')).default;
-    // The public option describes a better-sqlite3 Database structurally (see sqlite-database.ts); it is one.
-    const db = (options.database as BetterSqlite3.Database | undefined) ?? new Database(options.path ?? './wai-cache.db');
+    const db = options.database ? toSqliteConnection(options.database) : openSqlite(options.path ?? './wai-cache.db', { driver });
+    database = db;
     db.pragma('journal_mode = WAL');
     // A cache can lose its last writes on power loss without harm, and with WAL, NORMAL stays consistent;
     // FULL fsyncs every commit (milliseconds of blocked event loop per write, a fraction of one with NORMAL).
@@ -88,7 +103,7 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     if (!columns.has('version')) db.exec(`alter table ${table} add column version integer not null default 0`);
     if (!columns.has('keep_until')) db.exec(`alter table ${table} add column keep_until integer; update ${table} set keep_until = stale_until`);
     db.exec(`create index if not exists ${table}_keep on ${table} (keep_until)`);
-    const prepared: Statements = {
+    const prepared = {
       // A row is served while fresh or in grace, unless one of its tags got a later version than the row.
       get: db.prepare(`select value, created_at, expires_at, stale_until, tags, priority from ${table} c
         where namespace = ? and key = ? and (stale_until is null or stale_until > ?)
@@ -117,9 +132,7 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
       readHandoffs: db.prepare(`select id, operation from ${table}_handoff where namespace = ? order by id limit ?`),
       deleteHandoffs: db.prepare(`delete from ${table}_handoff where namespace = ? and id <= ?`),
     };
-    writeTransaction = (work) => db.transaction(work).immediate();
-    database = db;
-    statements = prepared;
+    statements = prepared as unknown as Statements;
   })();
   // Surface an open failure on first use, not as an unhandled rejection.
   ready.catch(() => {});
@@ -152,11 +165,11 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     },
     async set(key, entry) {
       const prepared = await use();
-      writeTransaction!(() => writeRow(prepared, key, entry, prepared.bump.get(namespace)!.version));
+      writeTransaction(() => writeRow(prepared, key, entry, prepared.bump.get(namespace)!.version));
     },
     async fill(key, entry, since) {
       const prepared = await use();
-      return writeTransaction!(() => {
+      return writeTransaction(() => {
         const clockRow = prepared.readClock.get(namespace);
         if (clockRow && clockRow.cleared > since) return false;
         if ((prepared.rowVersion.get(namespace, key)?.version ?? 0) > since) return false;
@@ -170,7 +183,7 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     },
     async delete(key) {
       const prepared = await use();
-      return writeTransaction!(() => {
+      return writeTransaction(() => {
         const existed = prepared.visible.get(namespace, key, clock.now()) !== undefined;
         // A tombstone keeps the delete's version: fills begun before the delete are refused.
         writeRow(prepared, key, TOMBSTONE, prepared.bump.get(namespace)!.version);
@@ -182,11 +195,11 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     },
     async invalidateTag(tag) {
       const prepared = await use();
-      writeTransaction!(() => prepared.stampTag.run(namespace, tag, prepared.bump.get(namespace)!.version));
+      writeTransaction(() => prepared.stampTag.run(namespace, tag, prepared.bump.get(namespace)!.version));
     },
     async clear() {
       const prepared = await use();
-      writeTransaction!(() => {
+      writeTransaction(() => {
         prepared.setCleared.run(prepared.bump.get(namespace)!.version, namespace);
         prepared.clear.run(namespace);
       });
@@ -194,7 +207,7 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     handoff: true,
     async handOff(operations) {
       const prepared = await use();
-      writeTransaction!(() => {
+      writeTransaction(() => {
         for (const operation of operations) prepared.handOff.run(namespace, JSON.stringify(operation));
         if (prepared.countHandoffs.get(namespace)!.count > MAX_HANDOFFS) {
           prepared.clearHandoffs.run(namespace);
@@ -204,7 +217,7 @@ export function createSqliteTier(options: SqliteTierOptions = {}): SqliteTier {
     },
     async takeHandoffs(limit) {
       const prepared = await use();
-      return writeTransaction!(() => {
+      return writeTransaction(() => {
         const rows = prepared.readHandoffs.all(namespace, limit);
         if (rows.length > 0) prepared.deleteHandoffs.run(namespace, rows[rows.length - 1]!.id);
         return rows.map((row) => JSON.parse(row.operation) as HandoffOperation);

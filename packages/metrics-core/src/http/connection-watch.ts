@@ -20,9 +20,8 @@ export interface WatchedRequest {
  * requests in flight together overflow into a list. `null` marks a watched connection with nothing in flight.
  *
  * The end of each response comes from Node's `http.server.response.finish` diagnostics channel, which the
- * server publishes with the request's socket. Against bare Fastify (plain node, fresh processes per round), an
- * empty `onResponse` hook, which adds per-response listeners, cost 6.0 µs a request (0.929x); this channel and
- * `http.server.request.start` subscribed together, with empty subscribers, 3.4 µs (0.951x).
+ * server publishes with the request's socket: subscribing to it costs less per request than the per-response
+ * listeners an `onResponse` hook makes Fastify add (the middleware benchmarks' timing rows measure the result).
  */
 const CURRENT = Symbol.for('@wai/metrics-core.inFlight');
 const MORE = Symbol.for('@wai/metrics-core.pipelined');

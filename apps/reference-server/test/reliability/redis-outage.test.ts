@@ -35,7 +35,7 @@ describe('Redis outage under load', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers without 5xx and with p99 < 100 ms, and L2 and the bus come back after the restart', async () => {
+  it('answers without 5xx and with p99 < 250 ms, and L2 and the bus come back after the restart', async () => {
     expect((await analytics(a)).tiers.l2?.available).not.toBe(false);
     const load = runLoad(a.url, mixedRequests(), { durationS: LOAD_S, rate: RATE });
     await new Promise((r) => setTimeout(r, 5000));
@@ -51,7 +51,10 @@ describe('Redis outage under load', () => {
     expect(summary.errors).toBe(0);
     expect.soft(summary.total).toBeGreaterThan(LOAD_S * RATE * 0.9);
     // Soft: the recovery checks below still run (and report) when the latency bound is missed.
-    expect.soft(summary.p99).toBeLessThan(100);
+    // A stall check, not a speed figure: what it catches is requests waiting out reconnects or retried command
+    // timeouts (hundreds of ms to seconds). Kept clear of the ~100 ms a loaded CI machine (two Node passes on two
+    // cores) gives a healthy run; latency figures live in the benchmarks.
+    expect.soft(summary.p99).toBeLessThan(250);
 
     // L2 reconnects: writes land in the restarted Redis (it came back empty).
     const client = new Redis(redis.url);

@@ -34,7 +34,7 @@ describe('SQL tier outage under load', () => {
 
   const l3Rows = async () => Number((await admin.query('select count(*) as n from wai_cache')).rows[0].n);
 
-  it('answers without 5xx and with p99 < 100 ms, and the tier comes back', async () => {
+  it('answers without 5xx and with p99 < 250 ms, and the tier comes back', async () => {
     await request(`${server.url}/api/workshops/1`);
     // Writes to L3 may be asynchronous: wait for the first row.
     const firstDeadline = Date.now() + 5000;
@@ -57,7 +57,10 @@ describe('SQL tier outage under load', () => {
     expect(summary.errors).toBe(0);
     expect.soft(summary.total).toBeGreaterThan(LOAD_S * RATE * 0.9);
     // Soft: the recovery checks below still run (and report) when the latency bound is missed.
-    expect.soft(summary.p99).toBeLessThan(100);
+    // A stall check, not a speed figure: what it catches is requests waiting out reconnects or retried command
+    // timeouts (hundreds of ms to seconds). Kept clear of the ~100 ms a loaded CI machine (two Node passes on two
+    // cores) gives a healthy run; latency figures live in the benchmarks.
+    expect.soft(summary.p99).toBeLessThan(250);
 
     // The tier is back: new entries land in the restored table again.
     await admin.query('delete from wai_cache');

@@ -1,5 +1,5 @@
-import { type CacheStore, type PerformanceMonitor, type ProfileSummary } from '@wai/metrics-core';
-import { createProfileTrigger } from '@wai/metrics-core/http';
+import { type CacheStore, type PerformanceMonitor } from '@wai/metrics-core';
+import { createProfileTrigger, type ProfileTriggerOptions } from '@wai/metrics-core/http';
 import type { RequestHandler } from 'express';
 import { adaptiveRateLimit, type AdaptiveRateLimitOptions } from './adaptive-rate-limit.js';
 import { composeMiddleware } from './compose.js';
@@ -20,7 +20,7 @@ export interface RouteMonitoringOptions {
    * `monitor.captureProfile`) when a request exceeds `slowRequestMs` or the event loop blocks.
    * @default false
    */
-  enableProfiling?: boolean | { slowRequestMs?: number; eventLoopDelayMs?: number; minIntervalMs?: number; durationMs?: number; onProfile?: (summary: ProfileSummary) => void };
+  enableProfiling?: boolean | Pick<ProfileTriggerOptions, 'slowRequestMs' | 'eventLoopDelayMs' | 'minIntervalMs' | 'durationMs' | 'minBusyShare' | 'onProfile'>;
   /** Rate limit options, or false for none. @default false */
   rateLimit?: AdaptiveRateLimitOptions | false;
   /** Store for `enableCaching` (shortcut for `cache.store`). */

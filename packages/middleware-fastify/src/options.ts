@@ -5,9 +5,8 @@ import type {
   Logger,
   PerformanceMonitor,
   PerformanceMonitorOptions,
-  ProfileSummary,
 } from '@wai/metrics-core';
-import type { HttpCacheRouteOptions, HttpPipelineOptions, PipelineRateLimit, RateLimiterOptions } from '@wai/metrics-core/http';
+import type { HttpCacheRouteOptions, HttpPipelineOptions, PipelineRateLimit, ProfileTriggerOptions, RateLimiterOptions } from '@wai/metrics-core/http';
 import type { FastifyRequest } from 'fastify';
 
 /** Per-route `config.cache`: `true` for the plugin defaults, or overrides. */
@@ -49,7 +48,7 @@ export interface WaiPerformanceOptions {
   /** Add `Server-Timing` (phases + total) to responses. @default false */
   serverTiming?: boolean;
   /** Capture one rate-limited CPU profile when a route turns slow or the loop blocks. @default false */
-  profiling?: boolean | { slowRequestMs?: number; eventLoopDelayMs?: number; minIntervalMs?: number; durationMs?: number; onProfile?: (summary: ProfileSummary) => void };
+  profiling?: boolean | Pick<ProfileTriggerOptions, 'slowRequestMs' | 'eventLoopDelayMs' | 'minIntervalMs' | 'durationMs' | 'minBusyShare' | 'onProfile'>;
   clock?: Clock;
   /** @default fastify.log */
   logger?: Logger;

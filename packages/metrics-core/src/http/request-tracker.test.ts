@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
 import { createFakeClock } from '../fake-clock.js';
 import type { PerformanceMonitor } from '../contracts/monitor.js';
 import type { ProfileResult } from '../contracts/profiling.js';
@@ -70,7 +71,7 @@ describe('profile trigger', () => {
     const clock = createFakeClock(0);
     const { monitor, setDelay, profiles } = recordingMonitor();
     const seen: string[] = [];
-    const trigger = createProfileTrigger({ monitor, clock, slowRequestMs: 100, eventLoopDelayMs: 50, minIntervalMs: 1000, onProfile: (summary) => seen.push(summary.reason) });
+    const trigger = createProfileTrigger({ monitor, clock, slowRequestMs: 100, eventLoopDelayMs: 50, minIntervalMs: 1000, minBusyShare: 0, onProfile: (summary) => seen.push(summary.reason) });
     expect(trigger.available).toBe(true);
     trigger.observe('/fast', 'GET', 10);
     expect(profiles()).toBe(0);
@@ -87,6 +88,48 @@ describe('profile trigger', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(profiles()).toBe(2);
     expect(seen[1]).toMatch(/event loop blocked/);
+  });
+
+  it('skips a slow request that waited rather than ran, and profiles one that kept the loop busy', async () => {
+    const clock = createFakeClock(0);
+    const { monitor, profiles } = recordingMonitor();
+    // Cumulative loop time, advanced by the test: the trigger judges a request by what the loop did meanwhile.
+    const loop = { idle: 0, active: 0 };
+    const reasons: string[] = [];
+    const trigger = createProfileTrigger({
+      monitor,
+      clock,
+      slowRequestMs: 1000,
+      minIntervalMs: 0,
+      eventLoopUtilization: () => ({ ...loop }),
+      onProfile: (summary) => reasons.push(summary.reason),
+    });
+    // 1.5 s waiting on I/O: the loop was idle for 90 % of it.
+    loop.idle += 1350;
+    loop.active += 150;
+    clock.advance(1500);
+    trigger.observe('/waits', 'PUT', 1500);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(profiles()).toBe(0);
+    // 1.5 s during which the loop ran code 80 % of the time.
+    loop.idle += 300;
+    loop.active += 1200;
+    clock.advance(1500);
+    trigger.observe('/computes', 'GET', 1500);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(profiles()).toBe(1);
+    expect(reasons[0]).toMatch(/slow route GET \/computes/);
+  });
+
+  it('profiles every slow request with minBusyShare 0 and refuses a share outside 0–1', async () => {
+    const { monitor, profiles } = recordingMonitor();
+    const idle = { idle: 0, active: 0 };
+    const trigger = createProfileTrigger({ monitor, slowRequestMs: 10, minBusyShare: 0, eventLoopUtilization: () => ((idle.idle += 100), { ...idle }) });
+    trigger.observe('/waits', 'GET', 50);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(profiles()).toBe(1);
+    expect(() => createProfileTrigger({ monitor, minBusyShare: 1.5 })).toThrow(/minBusyShare must be a number from 0 to 1/);
+    expect(() => createProfileTrigger({ monitor, minBusyShare: Number.NaN })).toThrow(ConfigError);
   });
 
   it('does nothing without captureProfile', () => {

@@ -1,7 +1,7 @@
 /**
  * `pnpm --filter @wai/reference-server bench` (after `pnpm build`) → bench/results/reference-server.json.
  * The consistency suite's fault scenario as a measurement: two built server processes sharing Redis and their
- * SQLite data; the writer reaches Redis through a loopback TCP proxy that is stalled (1 s) and cut (1 s) while it
+ * SQLite data; the writer reaches Redis through a loopback TCP proxy (on its own thread) that is stalled (1 s) and cut (1 s) while it
  * writes; readers on both instances hammer the item, list and search routes. Reported: the slowest HTTP read of
  * the run on each side, against the aim of 2 × the cache command timeout (30 ms by default). The first
  * `WARM_UP_MS` of reads (fresh processes: JIT, first queries, first fills) are reported apart, not measured.
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { deleteKeysWithPrefix, startTcpProxy, uniquePrefix } from '@wai/test-services';
+import { deleteKeysWithPrefix, startTcpProxyThread, uniquePrefix } from '@wai/test-services';
 import { round, writeBenchResult, type BenchRow } from '@wai/test-services/bench';
 import { request, startServer, type ServerProcess } from '../test/helpers/server-process.js';
 
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const namespace = uniquePrefix('ref-bench-fault').replace(/:$/, '').replace(/:/g, '-');
   const dataDir = mkdtempSync(join(tmpdir(), 'wai-ref-bench-'));
   const direct = new URL(redisUrl());
-  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 6379) });
+  // On its own thread: relaying in this process would wait behind the readers' work and slow the link measured.
+  const proxy = await startTcpProxyThread({ host: direct.hostname, port: Number(direct.port || 6379) });
   const common = { CACHE_NAMESPACE: namespace, CACHE_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), RATE_LIMIT_MAX: '100000000', RATE_LIMIT_WRITE_MAX: '100000000' };
   let writer: ServerProcess | undefined;
   let reader: ServerProcess | undefined;
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
     const loops = [0, 1, 2].flatMap((offset) => [readLoop(writer!, offset), readLoop(reader!, offset)]);
     let title = 0;
     const writes = async (count: number) => {
-      for (let index = 0; index < count; index++) await request(`${writer!.url}/api/workshops/5`, { method: 'PUT', body: { title: `bench ${++title}` } });
+      for (let index = 0; index < count; index++) {
+        const started = performance.now();
+        await request(`${writer!.url}/api/workshops/5`, { method: 'PUT', body: { title: `bench ${++title}` } });
+        if (process.env.BENCH_TRACE) log(`${(started - t0).toFixed(0)} PUT ${(performance.now() - started).toFixed(1)} ms phase=${phase}`);
+      }
     };
     await pause(WARM_UP_MS);
     phase = 'healthy';
@@ -71,21 +76,27 @@ async function main(): Promise<void> {
     phase = 'writes';
     await writes(10);
     phase = 'stall';
-    proxy.stall();
+    await proxy.stall();
     await writes(2);
     await pause(1000);
-    proxy.restore();
+    await proxy.restore();
     phase = 'restored';
     await pause(1500);
     phase = 'cut';
-    proxy.cut();
+    await proxy.cut();
     await writes(2);
     await pause(1000);
-    proxy.restore();
+    await proxy.restore();
     phase = 'restored2';
     await pause(2000);
     reading = false;
     await Promise.all(loops);
+    if (process.env.BENCH_TRACE) {
+      for (const server of [writer, reader]) {
+        const { body } = await request(`${server.url}/api/performance/enhanced/profile`);
+        log(`${server === writer ? 'W' : 'R'} profiles: ${JSON.stringify((body as { profiles?: Array<{ reason: string; startedAt: number }> }).profiles?.map(({ reason, startedAt }) => ({ reason, startedAt })) ?? body)}`);
+      }
+    }
     const onWriter = slowest.get(writer)!;
     const onReader = slowest.get(reader)!;
     const worst = Math.max(onWriter, onReader);

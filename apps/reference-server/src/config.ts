@@ -59,6 +59,11 @@ export interface ServerConfig {
    * through (a slow tier must not hold requests). @default 30
    */
   cacheCommandTimeoutMs: number;
+  /**
+   * `CACHE_WRITE_TIMEOUT_MS` — longest a write's step (bus message, each cache tier) waits for Redis or L3 before
+   * the invalidation is queued for replay and handed to the shared SQL tier. @default 250
+   */
+  cacheWriteTimeoutMs: number;
   /** `BODY_LIMIT` — largest accepted request body in bytes (larger → 413). @default 65536 */
   bodyLimit: number;
   /** `REQUEST_TIMEOUT_MS` — longest a client may take to send a whole request, headers and body (then 408). @default 30000 */
@@ -147,6 +152,7 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     responseCacheTTL: integer(env, 'RESPONSE_CACHE_TTL', 60, 1, 86_400),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     cacheCommandTimeoutMs: integer(env, 'CACHE_COMMAND_TIMEOUT_MS', 30, 5, 60_000),
+    cacheWriteTimeoutMs: integer(env, 'CACHE_WRITE_TIMEOUT_MS', 250, 5, 60_000),
     bodyLimit: integer(env, 'BODY_LIMIT', 65_536, 1024, 10 * 1024 * 1024),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),

@@ -93,6 +93,10 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
           : { driver: 'postgres', connectionString: config.l3.connectionString, namespace: config.namespace },
     defaultTTL: cacheSettings.l2.defaultTTL,
     commandTimeout: config.cacheCommandTimeoutMs,
+    // A write on an instance cut off from Redis gives up on it after this per step: the invalidation is queued and
+    // handed to the shared SQL tier, which the other instances poll, so waiting longer buys nothing but a slow
+    // PUT (the library's 1 s per step made a PUT on a stalled link take 2 s).
+    writeTimeout: config.cacheWriteTimeoutMs,
     // With Redis: L1 invalidation across instances, and one load per cold key across instances.
     bus: Boolean(redis),
     // A waiter gives up on another instance's load after one command timeout and loads itself: a loader here is

@@ -33,6 +33,7 @@ function expectedDefaults(): Record<string, unknown> {
     CACHE_WARMING_ENABLED: config.wai.cache.warmingEnabled,
     CACHE_PREDICTIVE_WARMING: describedOnly('on in the production preset only'),
     CACHE_COMMAND_TIMEOUT_MS: config.cacheCommandTimeoutMs,
+    CACHE_WRITE_TIMEOUT_MS: config.cacheWriteTimeoutMs,
     RESPONSE_CACHE_TTL: config.responseCacheTTL,
     PERFORMANCE_MONITORING_ENABLED: config.wai.monitoring.enabled,
     PERFORMANCE_MONITORING_INTERVAL: perPart(presets.map((preset) => preset.monitoring.interval)),

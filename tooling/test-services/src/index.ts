@@ -6,7 +6,7 @@ export { ALERTMANAGER_BIN, hasAlertmanager, startAlertmanager, type Alertmanager
 export { pipelinedGets, responseCount } from './http-pipeline.js';
 export { spawnHttpService, type HttpServiceProcess } from './http-service.js';
 export { freePort } from './ports.js';
-export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { startTcpProxy, startTcpProxyThread, type TcpProxy, type TcpProxyThread } from './tcp-proxy.mjs';
 export { mulberry32 } from './random.js';
 export { startRedisServer, startRedisCluster, hasRedisServer, type RedisServerHandle, type RedisClusterHandle } from './redis-server.js';
 

@@ -1,6 +1,9 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { LoadSignal } from '../contracts/metrics.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
+
+const DEFAULTS = HTTP_OPTION_DEFAULTS.adaptiveLimit;
 
 /** A stress threshold with hysteresis: stress starts above `enter` and ends only below `exit`. */
 export interface StressBand {
@@ -61,15 +64,15 @@ function band(name: string, value: StressBand | undefined, fallback: StressBand,
  */
 export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimit {
   const clock = options.clock ?? systemClock;
-  const eventLoop = band('eventLoopDelayP99Ms', options.eventLoopDelayP99Ms, { enter: 200, exit: 100 }, false);
-  const latency = band('latencyP99Ms', options.latencyP99Ms, { enter: 2000, exit: 1000 }, false);
-  const errors = band('errorRate', options.errorRate, { enter: 0.1, exit: 0.05 }, false);
-  const health = band('healthScore', options.healthScore, { enter: 50, exit: 70 }, true);
-  const decreaseFactor = options.decreaseFactor ?? 0.5;
-  const increaseStep = options.increaseStep ?? 0.1;
-  const minFactor = options.minFactor ?? 0.1;
-  const minDwellMs = options.minDwellMs ?? 5000;
-  const evaluateIntervalMs = options.evaluateIntervalMs ?? 1000;
+  const eventLoop = band('eventLoopDelayP99Ms', options.eventLoopDelayP99Ms, DEFAULTS.eventLoopDelayP99Ms, false);
+  const latency = band('latencyP99Ms', options.latencyP99Ms, DEFAULTS.latencyP99Ms, false);
+  const errors = band('errorRate', options.errorRate, DEFAULTS.errorRate, false);
+  const health = band('healthScore', options.healthScore, DEFAULTS.healthScore, true);
+  const decreaseFactor = options.decreaseFactor ?? DEFAULTS.decreaseFactor;
+  const increaseStep = options.increaseStep ?? DEFAULTS.increaseStep;
+  const minFactor = options.minFactor ?? DEFAULTS.minFactor;
+  const minDwellMs = options.minDwellMs ?? DEFAULTS.minDwellMs;
+  const evaluateIntervalMs = options.evaluateIntervalMs ?? DEFAULTS.evaluateIntervalMs;
   if (!(decreaseFactor > 0 && decreaseFactor < 1)) throw new ValidationError('E_INVALID_ARGUMENT', '[wai:metrics-core] adaptive decreaseFactor must be between 0 and 1 (exclusive)');
   if (!(increaseStep > 0 && increaseStep <= 1)) throw new ValidationError('E_INVALID_ARGUMENT', '[wai:metrics-core] adaptive increaseStep must be in (0, 1]');
   if (!(minFactor > 0 && minFactor <= 1)) throw new ValidationError('E_INVALID_ARGUMENT', '[wai:metrics-core] adaptive minFactor must be in (0, 1]');

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
 
 export interface ConcurrencyLimiterOptions {
   /** Most requests in flight; more are shed with 503. */
@@ -19,7 +20,7 @@ export interface ConcurrencyLimiter {
 /** A counting semaphore without a queue: under overload, failing fast beats queueing (Little's law). */
 export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): ConcurrencyLimiter {
   const { max } = options;
-  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  const retryAfterSeconds = options.retryAfterSeconds ?? HTTP_OPTION_DEFAULTS.concurrency.retryAfterSeconds;
   if (!Number.isInteger(max) || max < 1) throw new ValidationError('E_INVALID_ARGUMENT', `[wai:metrics-core] concurrency max must be a positive integer, got ${String(max)}`);
   let inFlight = 0;
   return {

@@ -10,6 +10,7 @@ import { ageSeconds, currentAgeMs, freshnessOf, type Freshness } from './freshne
 import type { CachedAnswer, HttpCache, HttpCacheLookup, HttpCacheOptions, HttpCacheRouteOptions } from './http-cache-types.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
 import { createMemoryCacheStore } from './memory-cache-store.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
 import { bodyOf, createStoredResponse, freshenedHeaders, validatorOf, type StoredHttpResponse } from './stored-response.js';
 
 export type { StoredHttpResponse } from './stored-response.js';
@@ -29,6 +30,7 @@ export function revalidationToken(): string {
 
 // What a 304 carries (RFC 9110 §15.4.5).
 const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'];
+const DEFAULTS = HTTP_OPTION_DEFAULTS.cache;
 const REVALIDATION_LEASE_MS = 30_000;
 const REVALIDATION_KEEP_MS = 300_000;
 function positiveSeconds(name: string, value: number | undefined, allowZero: boolean): void {
@@ -85,12 +87,12 @@ function prepareEntry(
   if (response.body.byteLength > maxBodyBytes) return { reason: 'too-large' as const };
   const ttl = route?.ttl ?? options.ttl;
   positiveSeconds('ttl', ttl, false);
-  const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? 0;
-  const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? false };
+  const swr = route?.staleWhileRevalidate ?? options.staleWhileRevalidate ?? DEFAULTS.staleWhileRevalidate;
+  const defaults = { ttlMs: ttl === undefined ? undefined : ttl * 1000, staleWhileRevalidateMs: swr * 1000, override: route?.overrideOrigin ?? options.overrideOrigin ?? DEFAULTS.overrideOrigin };
   const decision = evaluateCacheResponse(request, response, defaults, rules, now);
   if (!decision.store) return { reason: decision.reason ?? ('not-storable' as const) };
   const entry = createStoredResponse(request, response, decision, etag, now);
-  const tags = [...(route?.tags ?? options.tags ?? []), urlTag(requestHost(request.headers), request.path)];
+  const tags = [...(route?.tags ?? options.tags ?? DEFAULTS.tags), urlTag(requestHost(request.headers), request.path)];
   const { freshness } = decision;
   // A response with a validator stays a while past its usefulness, so a stale hit can be revalidated (RFC 9111 §4.3).
   const keepMs = validatorOf(entry) === undefined ? 0 : REVALIDATION_KEEP_MS;
@@ -109,14 +111,14 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? createMemoryCacheStore({ clock });
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const keyIncludesHost = options.keyIncludesHost ?? true;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const keyIncludesHost = options.keyIncludesHost ?? DEFAULTS.keyIncludesHost;
   const rules: CacheRulesOptions = {};
   if (options.allowAuthorized !== undefined) rules.allowAuthorized = options.allowAuthorized;
   if (options.statuses !== undefined) rules.statuses = options.statuses;
   const revalidating = new Map<string, number>();
 
-  const varyOf = (route: HttpCacheRouteOptions | undefined) => route?.vary ?? options.vary ?? [];
+  const varyOf = (route: HttpCacheRouteOptions | undefined) => route?.vary ?? options.vary ?? DEFAULTS.vary;
   const keyOf = (request: HttpRequestInfo, route: HttpCacheRouteOptions | undefined) =>
     createCacheKey({ method: request.method, route: request.route, path: request.path, query: request.query, headers: request.headers, vary: varyOf(route), host: keyIncludesHost });
 

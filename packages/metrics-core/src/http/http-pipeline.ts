@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { headerValue, requestHost } from './cache-key.js';
 import { createHttpCache, REVALIDATION_HEADER, revalidationToken, type HttpCache, type HttpCacheOptions, type HttpCacheRouteOptions, type StoredHttpResponse } from './http-cache.js';
 import type { HttpRequestInfo, HttpResponseInfo } from './http-types.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** A response the adapter writes as is: `status`, these `headers` (set, replacing), then `body`. */
@@ -143,8 +144,8 @@ export function createHttpPipeline(options: HttpPipelineOptions = {}): HttpPipel
   const cacheOf = (): HttpCache => (ownCache ??= createHttpCache(options));
   const rateLimiter = options.rateLimiter;
   const logger: Logger = options.logger ?? silentLogger;
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const invalidateOnUnsafe = options.invalidateOnUnsafe ?? true;
+  const maxBodyBytes = options.maxBodyBytes ?? HTTP_OPTION_DEFAULTS.cache.maxBodyBytes;
+  const invalidateOnUnsafe = options.invalidateOnUnsafe ?? HTTP_OPTION_DEFAULTS.cache.invalidateOnUnsafe;
 
   const unsafeCapture = (cache: HttpCache, request: HttpRequestInfo): ResponseCapture => ({
     maxBodyBytes: 0,

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { CacheSetOptions, CacheStore, FillToken } from '../contracts/cache.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
 
 export interface MemoryCacheStoreOptions {
   /** Most entries kept; the least recently used goes first. @default 1000 */
@@ -26,8 +27,8 @@ interface Entry {
  * default behind HTTP response caching when no @wai cache or user store is given.
  */
 export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): MemoryCacheStore {
-  const maxEntries = options.maxEntries ?? 1000;
-  const defaultTtl = options.defaultTtl ?? 300;
+  const maxEntries = options.maxEntries ?? HTTP_OPTION_DEFAULTS.memoryCacheStore.maxEntries;
+  const defaultTtl = options.defaultTtl ?? HTTP_OPTION_DEFAULTS.memoryCacheStore.defaultTtl;
   const clock = options.clock ?? systemClock;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new ValidationError('E_INVALID_ARGUMENT', `[wai:metrics-core] maxEntries must be a positive integer, got ${String(maxEntries)}`);

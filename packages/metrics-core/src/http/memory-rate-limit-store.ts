@@ -1,6 +1,7 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { RateLimitHit, RateLimitStore } from '../contracts/rate-limit.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
 
 export interface MemoryRateLimitStoreOptions {
   /** Most keys tracked; the least recently hit are dropped first (bounded memory under key floods). @default 100000 */
@@ -31,8 +32,8 @@ interface Counter {
  * fraction of a percent for smooth traffic. Keys idle for two windows expire; at most `maxKeys` are held.
  */
 export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}): MemoryRateLimitStore {
-  const maxKeys = options.maxKeys ?? 100_000;
-  const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+  const maxKeys = options.maxKeys ?? HTTP_OPTION_DEFAULTS.memoryRateLimitStore.maxKeys;
+  const sweepIntervalMs = options.sweepIntervalMs ?? HTTP_OPTION_DEFAULTS.memoryRateLimitStore.sweepIntervalMs;
   const clock = options.clock ?? systemClock;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new ValidationError('E_INVALID_ARGUMENT', `[wai:metrics-core] maxKeys must be a positive integer, got ${String(maxKeys)}`);

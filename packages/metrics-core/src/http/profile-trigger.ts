@@ -4,6 +4,9 @@ import { ConfigError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PerformanceMonitor } from '../contracts/monitor.js';
 import type { ProfileSummary } from '../contracts/profiling.js';
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
+
+const DEFAULTS = HTTP_OPTION_DEFAULTS.profileTrigger;
 
 export interface ProfileTriggerOptions {
   monitor: PerformanceMonitor | (() => PerformanceMonitor | undefined);
@@ -57,11 +60,11 @@ export interface ProfileTrigger {
 export function createProfileTrigger(options: ProfileTriggerOptions): ProfileTrigger {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const slowRequestMs = options.slowRequestMs ?? 1000;
-  const eventLoopDelayMs = options.eventLoopDelayMs ?? 200;
-  const minIntervalMs = options.minIntervalMs ?? 600_000;
-  const durationMs = options.durationMs ?? 2000;
-  const minBusyShare = options.minBusyShare ?? 0.5;
+  const slowRequestMs = options.slowRequestMs ?? DEFAULTS.slowRequestMs;
+  const eventLoopDelayMs = options.eventLoopDelayMs ?? DEFAULTS.eventLoopDelayMs;
+  const minIntervalMs = options.minIntervalMs ?? DEFAULTS.minIntervalMs;
+  const durationMs = options.durationMs ?? DEFAULTS.durationMs;
+  const minBusyShare = options.minBusyShare ?? DEFAULTS.minBusyShare;
   if (!(minBusyShare >= 0 && minBusyShare <= 1)) {
     throw new ConfigError(`[wai:metrics-core] profiling minBusyShare must be a number from 0 to 1, got ${String(minBusyShare)}`, { details: { name: 'minBusyShare' } });
   }

@@ -9,8 +9,11 @@ import { createConcurrencyLimiter, type ConcurrencyLimiter, type ConcurrencyLimi
 import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 import { rateLimitBody, rateLimitHeaders, retryAfterSeconds, type RateLimitErrorBody } from './rate-limit-response.js';
 
-/** Paths never limited: health checks and metric scrapes must keep working when the limiter bites. */
-export const DEFAULT_EXEMPT_PATHS: readonly string[] = ['/health', '/healthz', '/ready', '/readyz', '/metrics', '/api/performance/enhanced'];
+import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
+
+export { DEFAULT_EXEMPT_PATHS } from './option-defaults.js';
+
+const DEFAULTS = HTTP_OPTION_DEFAULTS.rateLimiter;
 
 export interface RateLimiterOptions {
   /** Requests per window and key. @default 100 */
@@ -101,30 +104,30 @@ export function isExemptPath(path: string, exempt: ReadonlyArray<string | RegExp
  * headers) and an adaptive AIMD factor on the limit. Every decision goes to `monitor.recordRateLimit`.
  */
 export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
-  const max = options.max ?? 100;
-  const windowMs = options.windowMs ?? 60_000;
+  const max = options.max ?? DEFAULTS.max;
+  const windowMs = options.windowMs ?? DEFAULTS.windowMs;
   validatePositiveInteger('max', max);
   validatePositiveInteger('windowMs', windowMs);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const ownsStore = options.store === undefined;
   const store = options.store ?? createMemoryRateLimitStore({ clock });
-  const exempt = options.exempt ?? DEFAULT_EXEMPT_PATHS;
-  const keyPrefix = options.keyPrefix ?? 'rl:';
-  const failOpen = options.failOpen ?? true;
+  const exempt = options.exempt ?? DEFAULTS.exempt;
+  const keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
+  const failOpen = options.failOpen ?? DEFAULTS.failOpen;
   const monitorOf = typeof options.monitor === 'function' ? options.monitor : () => options.monitor as PerformanceMonitor | undefined;
   const concurrency = options.concurrency === undefined
     ? undefined
     : createConcurrencyLimiter(typeof options.concurrency === 'number' ? { max: options.concurrency } : options.concurrency);
 
   let adaptive: AdaptiveLimit | undefined;
-  if (options.adaptive) {
+  if (options.adaptive ?? DEFAULTS.adaptive) {
     const loadSignal = options.loadSignal ?? (() => {
       const monitor = monitorOf();
       if (!monitor) throw new ValidationError('E_CONFIG_INVALID', '[wai:metrics-core] adaptive rate limiting needs a monitor or a loadSignal function');
       return monitor.getLoadSignal();
     });
-    const tuning = options.adaptive === true ? {} : options.adaptive;
+    const tuning = typeof options.adaptive === 'object' ? options.adaptive : {};
     adaptive = createAdaptiveLimit({ ...tuning, loadSignal, clock });
   }
 

@@ -29,3 +29,4 @@ export {
   type CacheTestsSummary,
 } from './cache-tests.js';
 export { forwardToOrigin, type OriginAnswer } from './reverse-proxy.js';
+export { HTTP_OPTION_DEFAULTS } from './option-defaults.js';

@@ -5,6 +5,9 @@ import type { Express } from 'express';
 import { getDefaultCacheStore, getDefaultMonitor, setDefaultCacheStore, setDefaultMonitor } from './defaults.js';
 import { instrumentApp, type RequestTimingOptions } from './request-timing.js';
 
+/** Defaults of `PerformanceSystemConfig` that are values (the README's table is checked against them). */
+export const PERFORMANCE_SYSTEM_DEFAULTS = { start: true } as const;
+
 export interface PerformanceSystemConfig {
   /** A monitor you built, or options for a new one (`createPerformanceMonitor`). @default {} */
   monitor?: PerformanceMonitor | PerformanceMonitorOptions;
@@ -55,7 +58,7 @@ export function initializePerformanceSystem(app: Express, server: Server | undef
   if (config.cache) setDefaultCacheStore(config.cache);
   const cache = getDefaultCacheStore();
   const uninstrument = instrumentApp(app, { ...config.timing, monitor });
-  if ((config.start ?? true) && settings.monitoring.enabled) monitor.start();
+  if ((config.start ?? PERFORMANCE_SYSTEM_DEFAULTS.start) && settings.monitoring.enabled) monitor.start();
 
   let closed: Promise<void> | undefined;
   const close = () => {

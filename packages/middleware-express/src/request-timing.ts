@@ -4,6 +4,9 @@ import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandle
 import { getDefaultMonitor } from './defaults.js';
 import { getTrack, recordOf, routeLabel, watchRoute, watchRouteOn, type RequestReporter } from './request-state.js';
 
+/** Defaults of `RequestTimingOptions` that are values (the README's table is checked against them). */
+export const REQUEST_TIMING_DEFAULTS = { serverTiming: false } as const;
+
 export interface RequestTimingOptions {
   /** Where requests are reported. @default the monitor set by `initializePerformanceSystem` */
   monitor?: PerformanceMonitor;
@@ -82,7 +85,7 @@ interface Timing {
 function createTiming(options: RequestTimingOptions): Timing {
   const logger = options.logger ?? silentLogger;
   const tracker = createRequestTracker({ monitor: () => options.monitor ?? getDefaultMonitor(), logger });
-  const serverTiming = options.serverTiming ?? false;
+  const serverTiming = options.serverTiming ?? REQUEST_TIMING_DEFAULTS.serverTiming;
   const onFinish = options.onFinish;
   // Neither a middleware nor an app has a lifecycle to release it in: subscribed on first use, held for the process.
   let subscribed = false;

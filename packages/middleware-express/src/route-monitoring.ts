@@ -7,6 +7,9 @@ import { getDefaultMonitor } from './defaults.js';
 import { intelligentCache, type IntelligentCacheOptions } from './intelligent-cache.js';
 import { enhancedRequestTiming } from './request-timing.js';
 
+/** Defaults of `RouteMonitoringOptions` (the README's signature is checked against them). */
+export const ROUTE_MONITORING_DEFAULTS = { enableCaching: false, cacheTTL: 300, enableProfiling: false, rateLimit: false } as const;
+
 export interface RouteMonitoringOptions {
   monitor?: PerformanceMonitor;
   /** Cache GET/HEAD responses. @default false */
@@ -37,7 +40,7 @@ export interface RouteMonitoringMiddleware extends RequestHandler {
  */
 export function createRouteMonitoring(options: RouteMonitoringOptions = {}): RouteMonitoringMiddleware {
   const monitorOf = () => options.monitor ?? getDefaultMonitor();
-  const profiling = options.enableProfiling;
+  const profiling = options.enableProfiling ?? ROUTE_MONITORING_DEFAULTS.enableProfiling;
   const trigger = profiling
     ? createProfileTrigger({ monitor: monitorOf, ...(typeof profiling === 'object' ? profiling : {}) })
     : undefined;
@@ -48,11 +51,12 @@ export function createRouteMonitoring(options: RouteMonitoringOptions = {}): Rou
       ...(trigger ? { onFinish: (route: string, method: string, _status: number, durationMs: number) => trigger.observe(route, method, durationMs) } : {}),
     }),
   ];
-  const limiter = options.rateLimit ? adaptiveRateLimit({ ...(options.monitor ? { monitor: options.monitor } : {}), ...options.rateLimit }) : undefined;
+  const rateLimit = options.rateLimit ?? ROUTE_MONITORING_DEFAULTS.rateLimit;
+  const limiter = rateLimit ? adaptiveRateLimit({ ...(options.monitor ? { monitor: options.monitor } : {}), ...rateLimit }) : undefined;
   if (limiter) handlers.push(limiter);
-  if (options.enableCaching) {
+  if (options.enableCaching ?? ROUTE_MONITORING_DEFAULTS.enableCaching) {
     const store = options.cacheStore ?? options.cache?.store;
-    handlers.push(intelligentCache({ ...options.cache, ...(store ? { store } : {}), ttl: options.cacheTTL ?? 300 }));
+    handlers.push(intelligentCache({ ...options.cache, ...(store ? { store } : {}), ttl: options.cacheTTL ?? ROUTE_MONITORING_DEFAULTS.cacheTTL }));
   }
   const middleware = composeMiddleware(handlers) as RouteMonitoringMiddleware;
   Object.defineProperty(middleware, 'close', { value: async () => limiter?.close() });

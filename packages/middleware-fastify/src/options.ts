@@ -19,6 +19,9 @@ export type RouteCacheConfig = boolean | HttpCacheRouteOptions;
  */
 export type RouteRateLimitConfig = false | PipelineRateLimit;
 
+/** The plugin's own value defaults (the README's tables are checked against them; the rest are metrics-core's). */
+export const PLUGIN_DEFAULTS = { serverTiming: false, profiling: false, global: true } as const;
+
 export interface WaiRateLimitOptions extends Omit<RateLimiterOptions, 'monitor' | 'clock' | 'logger' | 'loadSignal'> {
   /** Key of a request. @default the client address (`request.ip`, which follows Fastify's `trustProxy`) */
   keyGenerator?: (request: FastifyRequest) => string;
@@ -40,7 +43,7 @@ export interface WaiPerformanceOptions {
    * Defaults for routes with `config.cache` (ttl in seconds where the response states no freshness, tags,
    * statuses, staleWhileRevalidate, keyIncludesHost, overrideOrigin, invalidateOnUnsafe, …).
    */
-  cache?: Omit<HttpPipelineOptions, 'store' | 'clock' | 'logger' | 'cache'>;
+  cache?: Omit<HttpPipelineOptions, 'store' | 'clock' | 'logger' | 'cache' | 'rateLimiter'>;
   /** Rate limiting (sliding window, adaptive, concurrency); off when absent. */
   rateLimit?: WaiRateLimitOptions;
   /** Load source for `rateLimit.adaptive`. @default () => monitor.getLoadSignal() */

@@ -27,7 +27,7 @@ import {
 } from '@wai/metrics-core/http';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import type { RouteCacheConfig, RouteRateLimitConfig, WaiPerformanceOptions } from './options.js';
+import { PLUGIN_DEFAULTS, type RouteCacheConfig, type RouteRateLimitConfig, type WaiPerformanceOptions } from './options.js';
 
 /** What `fastify.perf` offers route code. */
 export interface WaiPerf {
@@ -170,11 +170,11 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
   const cache = pipeline.cache;
   const invalidateOnUnsafe = options.cache?.invalidateOnUnsafe ?? true;
   let cachedRoutes = 0;
-  const limitEveryRoute = rateLimit?.global ?? true;
+  const limitEveryRoute = rateLimit?.global ?? PLUGIN_DEFAULTS.global;
   const globalScope: PipelineRateLimit = rateLimit?.scope === undefined ? {} : { scope: rateLimit.scope };
   const keyOf = rateLimit?.keyGenerator ?? ((request: FastifyRequest) => clientAddressKey(request.ip));
-  const serverTiming = options.serverTiming ?? false;
-  const profiling = options.profiling;
+  const serverTiming = options.serverTiming ?? PLUGIN_DEFAULTS.serverTiming;
+  const profiling = options.profiling ?? PLUGIN_DEFAULTS.profiling;
   const trigger = profiling ? createProfileTrigger({ monitor, logger, ...(clock ? { clock } : {}), ...(typeof profiling === 'object' ? profiling : {}) }) : undefined;
 
   // Declared up front so every request object keeps one shape (Fastify's advice for per-request state).

@@ -148,9 +148,11 @@ export function readSignatureRows(markdown: string): ReadmeOptionRow[] {
   const sections = sectionsByLine(lines);
   const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
   const rows: ReadmeOptionRow[] = [];
-  for (const match of text.matchAll(/`([^`]+)`/g)) {
-    const span = match[1]!;
-    const spanStart = match.index + 1;
+  // CommonMark code spans: a run of backticks up to the next run of the same length (``a `b` c`` is one span).
+  for (const match of text.matchAll(/(?<!`)(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g)) {
+    const span = match[2]!;
+    const spanStart = match.index + match[1]!.length;
+    if (/\n\s*\n/.test(span)) continue; // spans end at a paragraph break: an unmatched backtick, not code
     for (let open = span.indexOf('{'); open >= 0; ) {
       const close = closingBrace(span, open);
       if (close < 0) break;

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { HTTP_OPTION_DEFAULTS } from '@wai/metrics-core/http/testing';
 import { checkReadmeDefaults, describedOnly, qualified, type OptionDefaults } from '@wai/test-services/readme';
 import { describe, expect, it } from 'vitest';
-import type { AdaptiveLimitOptions, ConcurrencyLimiterOptions, ProfileTriggerOptions } from '@wai/metrics-core/http';
+import type { ConcurrencyLimiterOptions, ProfileTriggerOptions } from '@wai/metrics-core/http';
 import type { AdaptiveRateLimitOptions } from '../src/adaptive-rate-limit.js';
 import { PERFORMANCE_SYSTEM_DEFAULTS, type PerformanceSystemConfig } from '../src/initialize-performance-system.js';
 import type { IntelligentCacheOptions, InvalidateOnWriteOptions } from '../src/intelligent-cache.js';
@@ -31,16 +31,8 @@ describe('README option tables and signatures', () => {
         } satisfies OptionDefaults<RequestTimingOptions>),
         ...qualified('intelligentCache', {
           ttl: undefined,
-          overrideOrigin: cache.overrideOrigin,
-          staleWhileRevalidate: cache.staleWhileRevalidate,
           store: describedOnly('getDefaultCacheStore()'),
-          tags: cache.tags,
-          vary: cache.vary,
-          keyIncludesHost: cache.keyIncludesHost,
-          invalidateOnUnsafe: cache.invalidateOnUnsafe,
-          allowAuthorized: cache.allowAuthorized,
-          statuses: cache.statuses,
-          maxBodyBytes: cache.maxBodyBytes,
+          ...cache,
           clock: describedOnly('no cell: systemClock'),
           logger: describedOnly('no cell: silentLogger'),
         } satisfies OptionDefaults<IntelligentCacheOptions>),
@@ -65,17 +57,7 @@ describe('README option tables and signatures', () => {
           clock: SYSTEM_CLOCK,
           logger: SILENT,
         } satisfies OptionDefaults<AdaptiveRateLimitOptions>),
-        ...qualified('adaptiveRateLimit.adaptive', {
-          eventLoopDelayP99Ms: undefined,
-          latencyP99Ms: undefined,
-          errorRate: undefined,
-          healthScore: undefined,
-          decreaseFactor: adaptiveLimit.decreaseFactor,
-          increaseStep: adaptiveLimit.increaseStep,
-          minFactor: adaptiveLimit.minFactor,
-          minDwellMs: adaptiveLimit.minDwellMs,
-          evaluateIntervalMs: adaptiveLimit.evaluateIntervalMs,
-        } satisfies OptionDefaults<AdaptiveTuning> & Partial<OptionDefaults<AdaptiveLimitOptions>>),
+        ...qualified('adaptiveRateLimit.adaptive', adaptiveLimit satisfies OptionDefaults<AdaptiveTuning>), // the bands: named without a value, not compared,
         ...qualified('adaptiveRateLimit.concurrency', { max: undefined, ...concurrency } satisfies OptionDefaults<ConcurrencyLimiterOptions>),
         ...qualified('createRouteMonitoring', {
           ...ROUTE_MONITORING_DEFAULTS,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { HTTP_OPTION_DEFAULTS } from '@wai/metrics-core/http/testing';
-import type { AdaptiveLimitOptions, ConcurrencyLimiterOptions, ProfileTriggerOptions } from '@wai/metrics-core/http';
+import type { ConcurrencyLimiterOptions, ProfileTriggerOptions } from '@wai/metrics-core/http';
 import { checkReadmeDefaults, describedOnly, qualified, type OptionDefaults } from '@wai/test-services/readme';
 import { describe, expect, it } from 'vitest';
 import { PLUGIN_DEFAULTS, type WaiPerformanceOptions, type WaiRateLimitOptions } from '../src/options.js';
@@ -31,15 +31,7 @@ describe('README option tables and signatures', () => {
         ...qualified('profiling', { ...profileTrigger, onProfile: undefined } satisfies OptionDefaults<ProfilingOptions> & Partial<OptionDefaults<ProfileTriggerOptions>>),
         ...qualified('cache', {
           ttl: undefined,
-          overrideOrigin: cache.overrideOrigin,
-          staleWhileRevalidate: cache.staleWhileRevalidate,
-          tags: cache.tags,
-          vary: cache.vary,
-          keyIncludesHost: cache.keyIncludesHost,
-          invalidateOnUnsafe: cache.invalidateOnUnsafe,
-          allowAuthorized: cache.allowAuthorized,
-          statuses: cache.statuses,
-          maxBodyBytes: cache.maxBodyBytes,
+          ...cache,
         } satisfies OptionDefaults<CacheDefaults>),
         ...qualified('rateLimit', {
           max: rateLimiter.max,
@@ -54,17 +46,7 @@ describe('README option tables and signatures', () => {
           scope: undefined,
           keyPrefix: rateLimiter.keyPrefix,
         } satisfies OptionDefaults<WaiRateLimitOptions>),
-        ...qualified('rateLimit.adaptive', {
-          eventLoopDelayP99Ms: undefined,
-          latencyP99Ms: undefined,
-          errorRate: undefined,
-          healthScore: undefined,
-          decreaseFactor: adaptiveLimit.decreaseFactor,
-          increaseStep: adaptiveLimit.increaseStep,
-          minFactor: adaptiveLimit.minFactor,
-          minDwellMs: adaptiveLimit.minDwellMs,
-          evaluateIntervalMs: adaptiveLimit.evaluateIntervalMs,
-        } satisfies OptionDefaults<AdaptiveTuning> & Partial<OptionDefaults<AdaptiveLimitOptions>>),
+        ...qualified('rateLimit.adaptive', adaptiveLimit satisfies OptionDefaults<AdaptiveTuning>), // the bands: named without a value, not compared,
         ...qualified('rateLimit.concurrency', { max: undefined, ...concurrency } satisfies OptionDefaults<ConcurrencyLimiterOptions>),
       },
       { signatures: true },

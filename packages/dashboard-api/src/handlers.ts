@@ -198,8 +198,10 @@ export function createDashboardHandlers(
       path: at('health'),
       access: 'public',
       schema: { querystring: scopeQuerySchema },
-      handle: async ({ query }) => {
-        // The fleet's health is for people: a load balancer probes each instance, so it always answers 200.
+      handle: async ({ query, headers }) => {
+        // The fleet's health is for people: a load balancer probes each instance, so it always answers 200. It
+        // lists every instance's host and pid, so it needs read access like the other fleet answers.
+        if (query.scope === 'fleet') authorize('read', headers);
         const fleet = await fleetView(query);
         if (fleet) return json(fleetHealthBody(fleet));
         const { health } = readings();

@@ -94,6 +94,21 @@ describe.each<Framework>(['fastify', 'express'])('scope=fleet on %s', (framework
     }
   });
 
+  it('keeps health public for this instance but asks for read access for the fleet', async () => {
+    const fleet = createFleetReader({ redis: redis.client, namespace, cacheMs: 0 });
+    const app = await mount(framework, { monitor: monitors[0]!, fleet, live: false, token: 'fleet-reader-token', publicReads: false });
+    try {
+      expect((await request(app.baseUrl, 'GET', `${PREFIX}/health`)).status).toBe(200);
+      const anonymous = await request(app.baseUrl, 'GET', `${PREFIX}/health?scope=fleet`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.json).toMatchObject({ error: { code: 'E_UNAUTHORIZED' } });
+      const authorized = await request(app.baseUrl, 'GET', `${PREFIX}/health?scope=fleet`, { headers: { authorization: 'Bearer fleet-reader-token' } });
+      expect(authorized.status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('pushes a fleet frame over the WebSocket', async () => {
     const fleet = createFleetReader({ redis: redis.client, namespace, cacheMs: 0 });
     const app = await mount(framework, { monitor: monitors[0]!, fleet, token: 'secret-token-for-fleet', liveInterval: 50 });

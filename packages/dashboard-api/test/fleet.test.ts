@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PerformanceMonitor } from '@wai/metrics-core';
 import { createFleetPublisher, createFleetReader, type FleetPublisher } from '@wai/metrics-core/fleet';
 import { deleteKeysWithPrefix, testRedis } from '@wai/test-services';
+import { resolveOptions } from '../src/index.js';
 import { createTestMonitor, mount, openSocket, request, waitFor, type Framework } from './helpers.js';
 
 const PREFIX = '/api/performance/enhanced';
@@ -124,5 +125,28 @@ describe.each<Framework>(['fastify', 'express'])('scope=fleet on %s', (framework
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('a fleet that cannot be read', () => {
+  it('sends an unavailable fleet frame and keeps the instance frames and routes going', async () => {
+    const monitor = createTestMonitor();
+    // Our own FleetSource contract, failing as the reader does when Redis does not answer.
+    const fleet = { read: () => Promise.reject(Object.assign(new Error('[wai:metrics-core] the fleet view needs Redis'), { code: 'E_FLEET_UNAVAILABLE', statusCode: 503 })) };
+    const app = await mount('fastify', { monitor, fleet, token: 'unavailable-fleet-token', liveInterval: 50 });
+    try {
+      const client = await openSocket(`${app.wsUrl}${PREFIX}/live`, { headers: { authorization: 'Bearer unavailable-fleet-token' } });
+      await waitFor(() => client.messages.some((message) => message.type === 'fleet') && client.messages.filter((message) => message.type === 'snapshot').length >= 2);
+      expect(client.messages.find((message) => message.type === 'fleet')).toEqual({ type: 'fleet', available: false, error: { code: 'E_FLEET_UNAVAILABLE', message: '[wai:metrics-core] the fleet view needs Redis' } });
+      expect((await request(app.baseUrl, 'GET', `${PREFIX}/metrics`)).status).toBe(200);
+      client.socket!.close();
+    } finally {
+      await app.close();
+      await monitor.close();
+    }
+  });
+
+  it('refuses a fleet option without read()', () => {
+    expect(() => resolveOptions({ monitor: createTestMonitor(), fleet: {} as never })).toThrow(/option `fleet`/);
   });
 });

@@ -117,6 +117,8 @@ export interface FleetView {
   endpoints: FleetEndpointStats[];
   instances: FleetInstanceSummary[];
   alerts: FleetAlert[];
+  /** Ids of live instances whose value could not be decoded (left out of every figure; normally empty). */
+  unreadable: string[];
 }
 
 /** What a dashboard reads the fleet through (`createFleetReader` gives one). */

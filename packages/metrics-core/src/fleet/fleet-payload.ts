@@ -106,8 +106,25 @@ export function parsePayload(text: string): FleetPayload | undefined {
   try {
     const value = JSON.parse(text) as Partial<FleetPayload>;
     if (value === null || typeof value !== 'object' || value.v !== PAYLOAD_VERSION || !Array.isArray(value.routes) || typeof value.id !== 'string') return undefined;
+    if (!isFiniteNumber(value.alpha) || !isFiniteNumber(value.seconds) || !(value.seconds > 0) || !isFiniteNumber(value.expiresAt) || !Array.isArray(value.alerts)) return undefined;
+    if (!value.routes.every(isRouteRow)) return undefined;
     return value as FleetPayload;
   } catch {
     return undefined;
   }
+}
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** A row as `buildPayload` writes it (the encoded buckets are checked when decoded). */
+function isRouteRow(row: unknown): row is RouteRow {
+  if (!Array.isArray(row) || row.length !== 9) return false;
+  const [route, method, count, errors, aborted, sum, min, max, encoded] = row as unknown[];
+  return (
+    typeof route === 'string' &&
+    typeof method === 'string' &&
+    typeof encoded === 'string' &&
+    [count, errors, aborted, sum, min, max].every(isFiniteNumber) &&
+    (count as number) >= 0
+  );
 }

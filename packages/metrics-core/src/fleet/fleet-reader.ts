@@ -93,6 +93,7 @@ export function createFleetReader(options: FleetReaderOptions): FleetReader {
       }
       if (cached && cached.payloads === payloads && cached.view && current.length === payloads.length) return cached.view;
       const view = mergeFleet(current, now);
+      if (view.unreadable.length > 0) logger.warn({ instances: view.unreadable }, '[wai:metrics-core] fleet values that could not be decoded were left out');
       if (cached && cached.payloads === payloads && current.length === payloads.length) cached.view = view;
       return view;
     },

@@ -19,11 +19,26 @@ function mappingFor(alpha: number): SketchMapping {
   return alpha === defaultMapping.relativeAccuracy ? defaultMapping : new SketchMapping(alpha);
 }
 
-function addRow(into: QuantileSketch, row: RouteRow, alpha: number): void {
+function rowSketch(row: RouteRow, mapping: SketchMapping): QuantileSketch {
   const [, , count, , , sum, min, max, encoded] = row;
-  if (count === 0) return;
+  const sketch = new QuantileSketch(mapping);
+  if (count === 0) return sketch;
   const { offset, counts, zeroCount } = decodeBuckets(encoded);
-  into.addBuckets({ relativeAccuracy: alpha, offset, counts, zeroCount, count, sum, min, max });
+  let total = zeroCount;
+  for (let k = 0; k < counts.length; k++) total += counts[k]!;
+  if (total !== count) throw new RangeError('[wai:metrics-core] sketch buckets do not add up to the row count');
+  sketch.addBuckets({ relativeAccuracy: mapping.relativeAccuracy, offset, counts, zeroCount, count, sum, min, max });
+  return sketch;
+}
+
+/** Every row's sketch, or undefined when one is corrupt (the whole payload is then left out). */
+function decodeRows(payload: FleetPayload, mapping: SketchMapping): QuantileSketch[] | undefined {
+  if (payload.alpha !== mapping.relativeAccuracy) return [];
+  try {
+    return payload.routes.map((row) => rowSketch(row, mapping));
+  } catch {
+    return undefined;
+  }
 }
 
 function fleetStatus(statuses: readonly HealthStatus[]): HealthStatus {
@@ -52,13 +67,19 @@ export function mergeFleet(payloads: readonly FleetPayload[], now: number, insta
   let requestsPerSecond = 0;
   // The instance's own total is the merge of its rows (overflow included): its whole window.
   const perInstance = new QuantileSketch(mapping);
-  const rowSketch = new QuantileSketch(mapping);
+  const skipped: string[] = [];
   for (const payload of payloads) {
+    // Decoded before anything is merged, so a corrupt value leaves the view out whole rather than half-merged.
+    const sketches = decodeRows(payload, mapping);
+    if (!sketches) {
+      skipped.push(payload.id);
+      continue;
+    }
     perInstance.clear();
     let instanceErrors = 0;
     const mergeable = payload.alpha === alpha;
-    for (const row of payload.routes) {
-      const [route, method, count, errors, aborted] = row;
+    for (let index = 0; index < payload.routes.length; index++) {
+      const [route, method, count, errors, aborted] = payload.routes[index]!;
       instanceErrors += errors;
       if (!mergeable) continue;
       const key = `${method} ${route}`;
@@ -67,8 +88,7 @@ export function mergeFleet(payloads: readonly FleetPayload[], now: number, insta
         entry = { route, method, sketch: new QuantileSketch(mapping), errors: 0, aborted: 0, requestsPerSecond: 0, instances: 0 };
         endpoints.set(key, entry);
       }
-      rowSketch.clear();
-      addRow(rowSketch, row, alpha);
+      const rowSketch = sketches[index]!;
       entry.sketch.merge(rowSketch);
       perInstance.merge(rowSketch);
       entry.errors += errors;
@@ -137,5 +157,6 @@ export function mergeFleet(payloads: readonly FleetPayload[], now: number, insta
     endpoints: endpointStats,
     instances,
     alerts: alerts.sort((a, b) => b.startedAt - a.startedAt),
+    unreadable: skipped,
   };
 }

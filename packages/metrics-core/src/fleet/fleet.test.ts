@@ -213,6 +213,31 @@ describe('fleet through Redis', () => {
     }
   });
 
+  it('leaves out a corrupt value whole instead of failing the view', async () => {
+    const monitor = createPerformanceMonitor({ systemMetrics: false });
+    monitor.trackEndpoint('/ok', 10, 200);
+    const ns = `${namespace}-corrupt`;
+    const keys = fleetKeys(ns);
+    const publisher = createFleetPublisher({ monitor, redis, namespace: ns, instanceId: 'good', autoStart: false });
+    try {
+      await publisher.publish();
+      const good = JSON.parse((await redis.get(keys.instance('good')))!) as { routes: unknown[][] };
+      // Same shape, but the buckets do not add up to the count; and a value that is not a payload at all.
+      const bad = { ...good, id: 'bad', routes: good.routes.map((row) => [...row.slice(0, 8), 'AAEBAQ==']) };
+      const expiresAt = Date.now() + 60_000;
+      await redis.set(keys.instance('bad'), JSON.stringify(bad), 'PX', 60_000);
+      await redis.set(keys.instance('junk'), '{"v":1,"routes":"nope"', 'PX', 60_000);
+      await redis.zadd(keys.index, expiresAt, 'bad', expiresAt, 'junk');
+      const view = await createFleetReader({ redis, namespace: ns, cacheMs: 0 }).read();
+      expect(view.unreadable).toEqual(['bad']);
+      expect(view.instances.map((instance) => instance.id)).toEqual(['good']);
+      expect(view.requestCount).toBe(1);
+    } finally {
+      await publisher.close();
+      await monitor.close();
+    }
+  });
+
   it('refuses bad options with ConfigError naming the option', () => {
     const monitor = createPerformanceMonitor({ systemMetrics: false });
     expect(() => createFleetPublisher({ monitor, redis, interval: -1 })).toThrow(/interval/);

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeysWithPrefix, mulberry32, redisUrl, startTcpProxy, uniquePrefix } from '@wai/test-services';
+import { deleteKeysWithPrefix, mulberry32, redisUrl, startRedisCluster, startTcpProxy, uniquePrefix, type RedisClusterHandle } from '@wai/test-services';
 import { createFakeClock } from '../fake-clock.js';
 import { createPerformanceMonitor } from '../monitor/performance-monitor.js';
 import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch } from '../monitor/quantile-sketch.js';
@@ -246,5 +246,37 @@ describe('fleet through Redis', () => {
     expect(() => createFleetReader({ redis, maxInstances: 0 })).toThrow(/maxInstances/);
     expect(() => createFleetPublisher({ redis } as never)).toThrow(/monitor/);
     void monitor.close();
+  });
+});
+
+describe('fleet on Redis Cluster', () => {
+  let cluster: RedisClusterHandle;
+  let client: Cluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+  }, 30_000);
+  afterAll(async () => {
+    client?.disconnect();
+    await cluster?.close();
+  });
+
+  it('publishes and reads several instances without CROSSSLOT errors (every key carries the {namespace} hash tag)', async () => {
+    const monitors = [0, 1, 2].map((index) => {
+      const monitor = createPerformanceMonitor({ systemMetrics: false });
+      monitor.trackEndpoint('/shared', 10 * (index + 1), 200);
+      return monitor;
+    });
+    // Ids chosen so that, without the hash tag, their keys would fall in different slots.
+    const publishers = monitors.map((monitor, index) => createFleetPublisher({ monitor, redis: client, namespace: 'cluster-fleet', instanceId: `node-${index}-${'x'.repeat(index)}`, autoStart: false }));
+    try {
+      expect(await Promise.all(publishers.map((publisher) => publisher.publish()))).toEqual([true, true, true]);
+      const view = await createFleetReader({ redis: client, namespace: 'cluster-fleet', cacheMs: 0 }).read();
+      expect(view.instanceCount).toBe(3);
+      expect(view.endpoints[0]).toMatchObject({ route: '/shared', count: 3, instances: 3 });
+    } finally {
+      await Promise.all(publishers.map((publisher) => publisher.close()));
+      await Promise.all(monitors.map((monitor) => monitor.close()));
+    }
   });
 });

@@ -250,21 +250,12 @@ describe('fleet through Redis', () => {
 });
 
 describe('fleet on Redis Cluster', () => {
-  let cluster: RedisClusterHandle;
-  let client: Cluster;
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-    client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
-  }, 30_000);
-  afterAll(async () => {
-    client?.disconnect();
-    await cluster?.close();
-  });
-
   it('publishes and reads several instances without CROSSSLOT errors (every key carries the {namespace} hash tag)', async () => {
-    const monitors = [0, 1, 2].map((index) => {
+    const cluster: RedisClusterHandle = await startRedisCluster();
+    const client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+    const monitors = [1, 2, 3].map((factor) => {
       const monitor = createPerformanceMonitor({ systemMetrics: false });
-      monitor.trackEndpoint('/shared', 10 * (index + 1), 200);
+      monitor.trackEndpoint('/shared', 10 * factor, 200);
       return monitor;
     });
     // Ids chosen so that, without the hash tag, their keys would fall in different slots.
@@ -277,6 +268,8 @@ describe('fleet on Redis Cluster', () => {
     } finally {
       await Promise.all(publishers.map((publisher) => publisher.close()));
       await Promise.all(monitors.map((monitor) => monitor.close()));
+      client.disconnect();
+      await cluster.close();
     }
-  });
+  }, 40_000);
 });

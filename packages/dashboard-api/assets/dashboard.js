@@ -178,7 +178,8 @@
     setField('heap', fmt(f.memory.usagePercent));
     setField('heapUsed', fmt(f.memory.heapUsed / 1048576, 0));
     setField('loop', fmt(f.eventLoop.delayP99));
-    setField('elu', `${fmt(f.eventLoop.utilization * 100, 0)} %`);
+    // Fleet frames carry the worst instance's delay only (utilisation is per instance).
+    setField('elu', f.type === 'fleet' ? '–' : `${fmt(f.eventLoop.utilization * 100, 0)} %`);
     setField('cache', f.cacheHitRate === null ? '–' : fmt(f.cacheHitRate));
     $('#subtitle').textContent = `updated ${new Date(f.timestamp).toLocaleTimeString()} · CPU ${fmt(f.cpuPercent, 0)} %`;
   }

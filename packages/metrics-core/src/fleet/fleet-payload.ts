@@ -1,7 +1,7 @@
 import type { Alert } from '../contracts/findings.js';
 import type { FleetInstanceIdentity, SeriesWindow, WindowExport } from '../contracts/fleet.js';
 import { OTHER_METHOD } from '../http/route-label.js';
-import { QuantileSketch, SketchMapping } from '../monitor/quantile-sketch.js';
+import { DEFAULT_RELATIVE_ACCURACY, QuantileSketch, SketchMapping } from '../monitor/quantile-sketch.js';
 import { OVERFLOW_ROUTE } from '../monitor/series-registry.js';
 import { encodeBuckets } from './sketch-codec.js';
 
@@ -72,7 +72,7 @@ export function buildPayload(
   limits: PayloadLimits,
 ): { json: string; folded: number; bytes: number } {
   const relativeAccuracy = window.series[0]?.sketch.relativeAccuracy;
-  const mapping = new SketchMapping(relativeAccuracy ?? 0.0075);
+  const mapping = new SketchMapping(relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY);
   // Busiest first: what folds is the long tail.
   const ordered = [...window.series].sort((a, b) => b.sketch.count - a.sketch.count || b.errors - a.errors);
   const base = {

@@ -4,6 +4,7 @@ import { cacheAnalytics, createCache, createCircuitBreaker, createQueryCache, pr
 import { Redis } from 'ioredis';
 import { dashboardApi } from '@wai/dashboard-api';
 import { createPerformanceMonitor, type CacheAdmin, type HistoryStore, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
+import { createFleetPublisher, createFleetReader } from '@wai/metrics-core/fleet';
 import { clientAddressKey, createRateLimiter } from '@wai/metrics-core/http';
 import { waiPerformance } from '@wai/middleware-fastify';
 import { startAlertDelivery } from './alert-delivery.js';
@@ -20,6 +21,9 @@ import { WORKSHOPS_TAG, workshopKey, workshopTag, type WorkshopRouteName } from 
  * write timeout) instead of blocking the loop for a whole command timeout.
  */
 const L3_BUSY_TIMEOUT_MS = 5;
+
+/** Bound on one fleet command (a publish is up to a few MB; the reader's MGET of every instance, more). */
+const FLEET_COMMAND_TIMEOUT_MS = 2000;
 
 export interface PerformanceServices {
   monitor: PerformanceMonitor;
@@ -172,6 +176,20 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     if (!outcome.allowed) return reply.code(outcome.statusCode ?? 429).send(outcome.body);
   };
 
+  // The fleet: every instance publishes its current window at the sampling interval (gone 2 intervals after it
+  // stops) and reads everyone's, so any instance's dashboard answers `?scope=fleet`. Keys share the cache's
+  // namespace and hash tag. Its own client: a publish carries up to a few MB and must not wait behind (or time
+  // out like) the cache's 30 ms commands; no offline queue, so while Redis is down publishes fail at once (logged
+  // once) and the instance's own dashboard is unaffected; the next publish after Redis returns rejoins.
+  const fleetClient = redis
+    ? new Redis(redis, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: FLEET_COMMAND_TIMEOUT_MS, lazyConnect: false })
+    : undefined;
+  fleetClient?.on('error', (error) => logger.debug({ err: error }, 'fleet Redis connection error'));
+  const fleetPublisher = fleetClient
+    ? createFleetPublisher({ monitor, redis: fleetClient, namespace: config.namespace, interval: monitoring.interval, autoStart: false, logger })
+    : undefined;
+  const fleet = fleetClient ? createFleetReader({ redis: fleetClient, namespace: config.namespace, logger }) : undefined;
+
   let loads = 0;
 
   return {
@@ -218,8 +236,12 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
         publicReads: config.dashboardPublicReads,
         showQueryValues: config.dashboardShowQueryValues,
         allowedOrigins: config.dashboardAllowedOrigins,
+        ...(fleet ? { fleet } : {}),
       });
-      if (config.wai.monitoring.enabled) monitor.start();
+      if (config.wai.monitoring.enabled) {
+        monitor.start();
+        fleetPublisher?.start();
+      }
     },
     addWarming(repository) {
       cache.addWarmingStrategy({
@@ -241,6 +263,9 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     async close() {
       // One last sample so the history store has the final figures before the process goes.
       await monitor.sample().catch(() => undefined);
+      // Leaves the fleet at once rather than after its TTL.
+      await fleetPublisher?.close();
+      fleetClient?.disconnect();
       await cache.close();
       l3File?.close();
       await writeLimiter.close();

@@ -178,7 +178,8 @@
     setField('heap', fmt(f.memory.usagePercent));
     setField('heapUsed', fmt(f.memory.heapUsed / 1048576, 0));
     setField('loop', fmt(f.eventLoop.delayP99));
-    setField('elu', `${fmt(f.eventLoop.utilization * 100, 0)} %`);
+    // Fleet frames carry the worst instance's delay only (utilisation is per instance).
+    setField('elu', f.type === 'fleet' ? '–' : `${fmt(f.eventLoop.utilization * 100, 0)} %`);
     setField('cache', f.cacheHitRate === null ? '–' : fmt(f.cacheHitRate));
     $('#subtitle').textContent = `updated ${new Date(f.timestamp).toLocaleTimeString()} · CPU ${fmt(f.cpuPercent, 0)} %`;
   }
@@ -201,6 +202,81 @@
       .join('');
   }
 
+  // ── fleet ─────────────────────────────────────────────────────────────────────────────────────────────
+  /** `null` until the user picks a scope: then the page shows the fleet when more than one instance is live. */
+  let chosenScope = null;
+  let lastFleet;
+  let selectedInstance = null;
+
+  function currentScope() {
+    if (!lastFleet || lastFleet.available === false) return 'instance';
+    return chosenScope || (lastFleet.instanceCount > 1 ? 'fleet' : 'instance');
+  }
+
+  function updateScopeButtons() {
+    const active = currentScope();
+    document.querySelectorAll('[data-scope]').forEach((b) => b.classList.toggle('active', b.dataset.scope === active));
+    document.body.dataset.scope = active;
+  }
+
+  function renderInstances(f) {
+    const card = $('#instances-card');
+    if (f.available === false) {
+      card.hidden = false;
+      $('#instance-note').textContent = 'fleet unavailable: showing this instance';
+      $('#instances tbody').innerHTML = `<tr class="empty"><td colspan="9">${esc(f.error.message)}</td></tr>`;
+      return;
+    }
+    card.hidden = false;
+    $('#instance-note').textContent = `${f.instanceCount} live`;
+    $('#instances tbody').innerHTML = f.instances
+      .map((i) => `<tr data-instance="${esc(i.id)}" class="${i.id === selectedInstance ? 'selected' : ''}"><td><span class="route">${esc(i.id)}</span> <span class="muted">${esc(i.host)} · pid ${esc(i.pid)}</span></td>` +
+        `<td class="num" data-status="${esc(i.health.status)}">${fmt(i.health.score, 0)} ${esc(i.health.status)}</td><td class="num">${fmt(i.requestsPerSecond)}</td>` +
+        `<td class="num">${fmt(i.responseTime.p95)}</td><td class="num">${fmt(i.errorRate * 100, 2)} %</td><td class="num">${fmt(i.memory.usagePercent)} %</td>` +
+        `<td class="num">${fmt(i.eventLoopDelayP99)}</td><td class="num">${fmt(i.cpuPercent, 0)} %</td><td class="num">${fmt(i.activeAlerts, 0)}</td></tr>`)
+      .join('');
+  }
+
+  /** Drill-down: one instance's busiest endpoints, from `metrics?scope=fleet&instance=`. */
+  async function showInstance(id) {
+    selectedInstance = id;
+    const detail = $('#instance-detail');
+    try {
+      const view = await api('GET', `metrics?scope=fleet&instance=${encodeURIComponent(id)}`);
+      detail.innerHTML = `<strong>${esc(id)}</strong>: ` + (view.endpoints.slice(0, 10)
+        .map((e) => `${esc(e.method)} ${esc(e.route)} — ${fmt(e.count, 0)} req, p50 ${fmt(e.responseTime.p50)} · p95 ${fmt(e.responseTime.p95)} · p99 ${fmt(e.responseTime.p99)} ms`)
+        .join('<br>') || 'no requests in its window');
+    } catch (error) {
+      detail.textContent = `${id}: ${error.message}`;
+    }
+    if (lastFleet) renderInstances(lastFleet);
+  }
+
+  $('#instances').addEventListener('click', (event) => {
+    const row = event.target.closest('tr[data-instance]');
+    if (row) showInstance(row.dataset.instance);
+  });
+
+  document.querySelectorAll('[data-scope]').forEach((button) => {
+    button.addEventListener('click', () => {
+      chosenScope = button.dataset.scope;
+      // The live charts hold one scope's figures.
+      for (const name of Object.keys(charts)) charts[name].data.forEach((column) => { column.length = 0; });
+      updateScopeButtons();
+      const frame = currentScope() === 'fleet' ? lastFleet : lastFrame;
+      if (frame) render(frame);
+    });
+  });
+
+  function onFleet(frame) {
+    lastFleet = frame;
+    $('#scope').hidden = false;
+    setField('instanceCount', frame.available === false ? '(down)' : `(${frame.instanceCount})`);
+    renderInstances(frame);
+    updateScopeButtons();
+    if (currentScope() === 'fleet') render(frame);
+  }
+
   function findingItem(severity, title, detail, meta) {
     return `<li data-severity="${esc(severity)}"><div class="finding-title"><span class="badge badge-${esc(severity)}">${esc(severity)}</span><span>${esc(title)}</span></div>` +
       (detail ? `<div class="finding-detail">${esc(detail)}</div>` : '') + (meta ? `<div class="finding-meta">${esc(meta)}</div>` : '') + '</li>';
@@ -213,7 +289,7 @@
   function renderFindings(f) {
     $('#alert-count').textContent = f.alerts.length ? `${f.alerts.length} active` : '';
     renderList('alerts', f.alerts, 'No active alerts', (a) =>
-      findingItem(a.severity, a.message, `${a.type}${a.route ? ` · ${a.route}` : ''} · ${a.state} since ${ago(a.startedAt)}`, `value ${fmt(a.value, 2)} · threshold ${fmt(a.threshold, 2)}`));
+      findingItem(a.severity, a.message, `${a.type}${a.route ? ` · ${a.route}` : ''}${a.instance ? ` · on ${a.instance}` : ''} · ${a.state} since ${ago(a.startedAt)}`, `value ${fmt(a.value, 2)} · threshold ${fmt(a.threshold, 2)}`));
     $('#bottleneck-count').textContent = f.bottlenecks.length ? `${f.bottlenecks.length} found` : '';
     renderList('bottlenecks', f.bottlenecks, 'No bottlenecks found', (b) => findingItem(b.severity, b.title, b.detail, b.impact));
     renderList('recommendations', f.recommendations, 'Nothing to recommend', (r) => findingItem(r.severity, r.title, r.action || r.detail, r.expectedEffect || r.impact));
@@ -240,20 +316,26 @@
     }
   }
 
-  function onSnapshot(frame) {
-    lastFrame = frame;
+  function render(frame) {
     renderKpis(frame);
-    renderCache(frame);
+    // The cache card and its actions are this instance's in either scope.
+    if (lastFrame) renderCache(lastFrame);
     renderEndpoints(frame);
     renderFindings(frame);
+    if (frame.type === 'fleet') $('#subtitle').textContent = `fleet of ${frame.instanceCount} instances · updated ${new Date(frame.timestamp).toLocaleTimeString()}`;
     if (range === '5m') appendLive(frame);
+  }
+
+  function onSnapshot(frame) {
+    lastFrame = frame;
+    if (currentScope() === 'instance') render(frame);
   }
 
   function onAlertEvent(message) {
     if (!lastFrame) return;
     const others = lastFrame.alerts.filter((a) => a.id !== message.alert.id);
     lastFrame.alerts = message.type === 'alert' ? [message.alert, ...others] : others;
-    renderFindings(lastFrame);
+    if (currentScope() === 'instance') renderFindings(lastFrame);
   }
 
   // ── live connection ───────────────────────────────────────────────────────────────────────────────────
@@ -287,6 +369,7 @@
     ws.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.type === 'snapshot') onSnapshot(message);
+      else if (message.type === 'fleet') onFleet(message);
       else if (message.type === 'alert' || message.type === 'alert:resolved') onAlertEvent(message);
     };
     ws.onclose = () => {

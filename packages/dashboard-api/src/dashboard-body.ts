@@ -73,7 +73,7 @@ function bySeverity<T extends { severity: Severity }>(items: readonly T[]): T[] 
   return [...items].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
-function round(value: number, digits = 2): number {
+export function round(value: number, digits = 2): number {
   if (!Number.isFinite(value)) return 0;
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
@@ -130,7 +130,8 @@ export function buildDashboard(
   };
 }
 
-function endpointRow(stats: EndpointStats): EndpointRow {
+/** A table row from an endpoint's figures (this instance's or the fleet's). */
+export function endpointRow(stats: Pick<EndpointStats, 'route' | 'method' | 'count' | 'requestsPerSecond' | 'errorRate' | 'responseTime'>): EndpointRow {
   return {
     route: stats.route,
     method: stats.method,

@@ -1,6 +1,7 @@
 import { NotFoundError, UnauthorizedError, ValidationError, WaiError, type HistoryQuery } from '@wai/metrics-core';
 import { bearerFromHeader, createTokenCheck, type RouteAccess } from './auth.js';
 import { buildDashboard, readCache } from './dashboard-body.js';
+import { fleetAnalyticsBody, fleetDashboardBody, fleetHealthBody } from './fleet-body.js';
 import { createOriginCheck } from './origin-check.js';
 import { isCacheAdmin, type ResolvedOptions } from './options.js';
 import { createPageAssets } from './page-assets.js';
@@ -13,6 +14,7 @@ import {
   invalidateBodySchema,
   profileParamsSchema,
   profileQuerySchema,
+  scopeQuerySchema,
   warmQuerySchema,
   type RouteSchema,
 } from './schemas.js';
@@ -153,6 +155,21 @@ export function createDashboardHandlers(
     };
   }
 
+  /**
+   * The fleet view when the query asks for it (`scope=fleet`), else undefined (this instance). `instance` only
+   * makes sense with the fleet scope; without a configured fleet the answer is 404.
+   */
+  async function fleetView(query: Record<string, unknown>) {
+    if (query.scope !== 'fleet') {
+      if (query.instance !== undefined) throw new ValidationError('E_VALIDATION', '[wai:dashboard-api] invalid query: "instance" needs scope=fleet');
+      return undefined;
+    }
+    if (!options.fleet) {
+      throw new NotFoundError('[wai:dashboard-api] no fleet is configured: pass `fleet` (createFleetReader from @wai/metrics-core/fleet) in the options, or drop scope=fleet');
+    }
+    return options.fleet.read(typeof query.instance === 'string' ? { instance: query.instance } : {});
+  }
+
   const at = (path: string) => `${prefix}/${path}`;
   /** `GET <name>` → `{ count, <name>: [...] }`. */
   const listRoute = (name: string, list: () => unknown[]): DashboardRoute => ({
@@ -166,27 +183,49 @@ export function createDashboardHandlers(
     },
   });
   const routes: DashboardRoute[] = [
-    { method: 'GET', path: at('dashboard'), access: 'read', schema: { querystring: emptyQuerySchema }, handle: () => json(buildDashboard(monitor, options.cache, readings())) },
+    {
+      method: 'GET',
+      path: at('dashboard'),
+      access: 'read',
+      schema: { querystring: scopeQuerySchema },
+      handle: async ({ query }) => {
+        const fleet = await fleetView(query);
+        return json(fleet ? fleetDashboardBody(fleet) : buildDashboard(monitor, options.cache, readings()));
+      },
+    },
     {
       method: 'GET',
       path: at('health'),
       access: 'public',
-      schema: { querystring: emptyQuerySchema },
-      handle: () => {
+      schema: { querystring: scopeQuerySchema },
+      handle: async ({ query, headers }) => {
+        // The fleet's health is for people: a load balancer probes each instance, so it always answers 200. It
+        // lists every instance's host and pid, so it needs read access like the other fleet answers.
+        if (query.scope === 'fleet') authorize('read', headers);
+        const fleet = await fleetView(query);
+        if (fleet) return json(fleetHealthBody(fleet));
         const { health } = readings();
         // Load balancers read the status: degraded still serves traffic, unhealthy should be taken out.
         return json(health, health.status === 'unhealthy' ? 503 : 200);
       },
     },
-    { method: 'GET', path: at('metrics'), access: 'read', schema: { querystring: emptyQuerySchema }, handle: () => json(readings().snapshot) },
+    {
+      method: 'GET',
+      path: at('metrics'),
+      access: 'read',
+      schema: { querystring: scopeQuerySchema },
+      handle: async ({ query }) => json((await fleetView(query)) ?? readings().snapshot),
+    },
     listRoute('bottlenecks', () => monitor.getBottlenecks()),
     listRoute('recommendations', () => monitor.getOptimizationRecommendations()),
     {
       method: 'GET',
       path: at('analytics'),
       access: 'read',
-      schema: { querystring: emptyQuerySchema },
-      handle: () => {
+      schema: { querystring: scopeQuerySchema },
+      handle: async ({ query }) => {
+        const fleet = await fleetView(query);
+        if (fleet) return json(fleetAnalyticsBody(fleet));
         const current = readings().snapshot;
         return json({
           timestamp: current.timestamp,

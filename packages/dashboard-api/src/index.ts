@@ -1,6 +1,7 @@
 // Explicit named exports only.
 export { BEARER_PROTOCOL_PREFIX, LIVE_PROTOCOL, createTokenCheck, type RouteAccess } from './auth.js';
 export { buildDashboard, buildLiveFrame, type DashboardBody, type EndpointRow, type LiveSnapshotFrame } from './dashboard-body.js';
+export { buildFleetFrame, type FleetEndpointRow, type LiveFleetFrame, type LiveFleetUnavailableFrame } from './fleet-body.js';
 export { attachLiveUpdates, createDashboardRouter, type DashboardMiddleware, type LiveUpdates } from './express-router.js';
 export { dashboardApi, type DashboardApiPluginOptions, type DashboardDecorator } from './fastify-plugin.js';
 export {
@@ -21,5 +22,6 @@ export {
   invalidateBodySchema,
   profileParamsSchema,
   profileQuerySchema,
+  scopeQuerySchema,
   warmQuerySchema,
 } from './schemas.js';

@@ -1,5 +1,6 @@
 import type { Alert } from '@wai/metrics-core';
 import { buildLiveFrame } from './dashboard-body.js';
+import { buildFleetFrame, type LiveFleetUnavailableFrame } from './fleet-body.js';
 import type { ResolvedOptions } from './options.js';
 import { createSnapshotSource, type Readings } from './snapshot-source.js';
 
@@ -51,6 +52,8 @@ export interface LiveHub {
   broadcast(frame: object): BroadcastResult;
   /** Builds a snapshot frame from the monitor and broadcasts it. */
   publishSnapshot(): BroadcastResult;
+  /** Reads the fleet (when one is configured) and broadcasts a `fleet` frame; undefined without a fleet. */
+  publishFleet(): Promise<BroadcastResult | undefined>;
   /** Counts an upgrade refused because the hub was full. */
   noteRefused(): void;
   stats(): LiveHubStats;
@@ -104,12 +107,40 @@ export function createLiveHub(options: ResolvedOptions, readings: () => Readings
     return broadcast(snapshotFrame());
   }
 
+  /** The fleet frame, or an unavailable frame when Redis does not answer (the page then shows this instance). */
+  async function fleetFrame(): Promise<object | undefined> {
+    if (!options.fleet) return undefined;
+    try {
+      return options.redact(buildFleetFrame(await options.fleet.read(), options.liveEndpoints));
+    } catch (error) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      const frame: LiveFleetUnavailableFrame = {
+        type: 'fleet',
+        available: false,
+        error: { code: typeof code === 'string' ? code : 'E_INTERNAL', message: typeof message === 'string' ? message : 'fleet read failed' },
+      };
+      return frame;
+    }
+  }
+
+  /** One fleet read at a time: a slow Redis skips frames instead of stacking reads. */
+  let fleetInFlight: Promise<BroadcastResult | undefined> | undefined;
+  function publishFleet(): Promise<BroadcastResult | undefined> {
+    fleetInFlight ??= fleetFrame()
+      .then((frame) => (frame && !closed ? broadcast(frame) : undefined))
+      .finally(() => {
+        fleetInFlight = undefined;
+      });
+    return fleetInFlight;
+  }
+
   function tick(): void {
     try {
       publishSnapshot();
     } catch (error) {
       options.logger.error({ err: error }, '[wai:dashboard-api] building a live snapshot failed');
     }
+    if (options.fleet) void publishFleet();
   }
 
   /** Ping every client; one that did not answer the previous ping is dead (RFC 6455 §5.5.2 ping/pong). */
@@ -178,10 +209,16 @@ export function createLiveHub(options: ResolvedOptions, readings: () => Readings
       } catch (error) {
         options.logger.error({ err: error }, '[wai:dashboard-api] building a live snapshot failed');
       }
+      if (options.fleet) {
+        void fleetFrame().then((frame) => {
+          if (frame && clients.has(client)) write(client, Buffer.from(JSON.stringify(frame)));
+        });
+      }
       startTimers();
     },
     broadcast,
     publishSnapshot,
+    publishFleet,
     stats: () => ({ clients: clients.size, ...stats }),
     close() {
       if (closed) return;

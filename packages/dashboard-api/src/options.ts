@@ -1,4 +1,5 @@
 import { createQueryRedactor, showAll } from './redact.js';
+import type { FleetSource } from '@wai/metrics-core/fleet';
 import { ConfigError, silentLogger, type CacheAdmin, type CacheStatsSource, type Logger, type PerformanceMonitor } from '@wai/metrics-core';
 
 /** Options shared by the Fastify plugin, the Express router and `attachLiveUpdates`. */
@@ -50,6 +51,12 @@ export interface DashboardApiOptions {
   /** Largest accepted request body in bytes (larger → 413). @default 16384 */
   bodyLimit?: number;
   /**
+   * The fleet (`createFleetReader` from `@wai/metrics-core/fleet`): read routes then answer `?scope=fleet`, the
+   * WebSocket sends `fleet` frames and the page shows every instance. Without it `scope=fleet` answers 404.
+   * @default undefined — this instance only
+   */
+  fleet?: FleetSource;
+  /**
    * Milliseconds one computed snapshot is shared by the routes and live frames of a mount (computing one
    * walks every route series). @default the smaller of `liveInterval` and 1000
    */
@@ -80,6 +87,7 @@ export interface ResolvedOptions {
   maxBufferedBytes: number;
   heartbeatInterval: number;
   bodyLimit: number;
+  fleet: FleetSource | undefined;
   liveEndpoints: number;
   snapshotMaxAge: number;
   /** False in production without a token: mutating routes and profile downloads are not mounted. */
@@ -106,6 +114,14 @@ function allowedOrigins(value: string[] | undefined): string[] {
     throw new ConfigError('[wai:dashboard-api] option `allowedOrigins` must be an array of origins such as "https://ops.example.com"');
   }
   return [...value];
+}
+
+function fleetSource(value: FleetSource | undefined): FleetSource | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value.read !== 'function') {
+    throw new ConfigError('[wai:dashboard-api] option `fleet` must be a fleet source (createFleetReader from @wai/metrics-core/fleet)');
+  }
+  return value;
 }
 
 /** Defaults resolved in one place; the caller's object is never mutated. */
@@ -147,6 +163,7 @@ export function resolveOptions(options: DashboardApiOptions): ResolvedOptions {
     maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024),
     heartbeatInterval: positive('heartbeatInterval', options.heartbeatInterval, 30_000),
     bodyLimit: positive('bodyLimit', options.bodyLimit, 16 * 1024),
+    fleet: fleetSource(options.fleet),
     liveEndpoints: positive('liveEndpoints', options.liveEndpoints, 50),
     snapshotMaxAge: options.snapshotMaxAge === 0 ? 0 : positive('snapshotMaxAge', options.snapshotMaxAge, Math.min(liveInterval, 1000)),
     mutationsEnabled,

@@ -9,6 +9,19 @@ const EPOCH_MS = { type: 'integer', minimum: 0, maximum: 8.64e15 } as const;
 
 export const emptyQuerySchema = { type: 'object', additionalProperties: false, properties: {} } as const;
 
+/**
+ * Read routes that answer for this instance (default) or for the fleet (`scope=fleet`, when a fleet source is
+ * configured); `instance` narrows the fleet answer to one instance (a drill-down).
+ */
+export const scopeQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    scope: { type: 'string', enum: ['instance', 'fleet'] },
+    instance: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
+  },
+} as const;
+
 export const historyQuerySchema = {
   type: 'object',
   additionalProperties: false,

@@ -28,6 +28,7 @@ describe('README option tables', () => {
       maxBufferedBytes: resolved.maxBufferedBytes,
       heartbeatInterval: resolved.heartbeatInterval,
       bodyLimit: resolved.bodyLimit,
+      fleet: resolved.fleet,
       liveEndpoints: resolved.liveEndpoints,
       snapshotMaxAge: describedOnly('min(liveInterval, 1000), a formula'),
       environment: describedOnly('read from NODE_ENV'),

@@ -10,6 +10,7 @@ import { createPerformanceMonitor, QuantileSketch } from '../src/index.js';
 import { logNormalSamples as logNormal, seededRandom } from '../test/random.js';
 import { interleaved } from './interleaved.js';
 import { otelBridgeCost } from './otel-bridge.bench.js';
+import { fleetPublishCost } from './fleet-publish.bench.js';
 
 const PROM_CLIENT = 'prom-client 15.1.3';
 const BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -214,6 +215,7 @@ const rows: Row[] = [];
 const memoryRows = memoryPerSeries();
 rows.push(...(await recordingCost()));
 rows.push(...(await otelBridgeCost()));
+rows.push(...(await fleetPublishCost()));
 rows.push(await quantileAccuracy());
 rows.push(...memoryRows);
 rows.push(await exposition());

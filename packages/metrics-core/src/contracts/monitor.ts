@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Analyzer } from './analyzer.js';
 import type { CacheStatsSource } from './cache.js';
 import type { Alert, AlertSignal, AlertType, Bottleneck, Recommendation, Severity } from './findings.js';
+import type { WindowExport } from './fleet.js';
 import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryStore } from './history.js';
 import type { HealthReport, LoadSignal, MetricsSnapshot } from './metrics.js';
 import type { ProfileResult, ProfileSummary } from './profiling.js';
@@ -80,6 +81,11 @@ export interface PerformanceMonitor {
    * beyond the first: coarser). System figures are the latest sample either way.
    */
   getCurrentMetrics(options?: { windowMs?: number }): MetricsSnapshot;
+  /**
+   * The current window per route series as mergeable sketch buckets, with health and system gauges: what a fleet
+   * publisher sends (one walk over the series, like `getCurrentMetrics`).
+   */
+  exportWindow(): WindowExport;
   getHealthScore(): number;
   getHealth(): HealthReport;
   getLoadSignal(): LoadSignal;

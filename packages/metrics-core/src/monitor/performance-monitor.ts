@@ -8,6 +8,7 @@ import type { Alert, Bottleneck, Recommendation } from '../contracts/findings.js
 import type { HistoryMetric, HistoryPoint, HistoryQuery, HistoryStore } from '../contracts/history.js';
 import type { EndpointStats, HealthReport, LoadSignal, MetricsSnapshot, StatusClass } from '../contracts/metrics.js';
 import type { AlertRule, MonitorEvents, PerformanceMonitor, PerformanceMonitorOptions } from '../contracts/monitor.js';
+import type { SeriesWindow, WindowExport } from '../contracts/fleet.js';
 import type { ProfileResult, ProfileSummary } from '../contracts/profiling.js';
 import type { RateLimitDecision } from '../contracts/rate-limit.js';
 import { AlertEngine, type AlertTransitions } from './alert-engine.js';
@@ -341,6 +342,34 @@ class Monitor implements PerformanceMonitor {
       }
     }
     return result;
+  }
+
+  exportWindow(): WindowExport {
+    const now = this.clock.now();
+    const nowSlot = slotOf(now);
+    if (!this.sampled && this.settings.systemMetrics) this.takeSystemSample();
+    const total = this.totalView;
+    total.reset();
+    const series: SeriesWindow[] = [];
+    this.flushPending();
+    for (const entry of this.registry.all()) {
+      const view = entry.collect(nowSlot, CURRENT_WINDOW_MS, this.resetView());
+      if (view.sketch.count === 0 && view.errors === 0 && view.aborted === 0) continue;
+      series.push({ route: entry.route, method: entry.method, errors: view.errors, aborted: view.aborted, sketch: view.sketch.exportBuckets() });
+      total.add(view);
+    }
+    const health = this.healthFrom(total, now);
+    const { memory, cpu, eventLoop } = this.system;
+    return {
+      timestamp: now,
+      windowMs: CURRENT_WINDOW_MS,
+      seconds: Math.max(1, Math.min(CURRENT_WINDOW_MS, now - this.createdAt) / 1000),
+      series,
+      health: { score: health.score, status: health.status },
+      memory: { heapUsed: memory.heapUsed, heapLimit: memory.heapLimit, rss: memory.rss, usagePercent: memory.usagePercent },
+      cpuPercent: cpu.percent,
+      eventLoop: { delayP50: eventLoop.delayP50, delayP99: eventLoop.delayP99, utilization: eventLoop.utilization },
+    };
   }
 
   getHealth(): HealthReport {

@@ -11,6 +11,8 @@
  * range grows.
  */
 
+import type { SketchBuckets } from '../contracts/fleet.js';
+
 /** Default relative accuracy α: 0.75 %, so p50…p99 are within 0.75 % of a true sample at that rank. */
 export const DEFAULT_RELATIVE_ACCURACY = 0.0075;
 /** Default bucket cap: with α = 0.75 % (≈ 67 buckets per doubling) this spans a factor ≈ 40,000 (e.g. 0.25 ms … 10 s) before collapsing. */
@@ -328,6 +330,41 @@ export class QuantileSketch {
       total += this.counts[k]!;
     }
     return total;
+  }
+
+  /** The buckets as plain data (a copy), for publishing; `addBuckets` on a sketch with the same α restores them exactly. */
+  exportBuckets(): SketchBuckets {
+    return {
+      relativeAccuracy: this.mapping.relativeAccuracy,
+      offset: this.offset,
+      counts: this.counts.slice(0, this.used),
+      zeroCount: this.zeroCount,
+      count: this.count,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+    };
+  }
+
+  /**
+   * Adds exported buckets to this sketch: the same as merging the sketch they came from (DDSketch merges are
+   * exact: bucket counts add). Refuses buckets of another α.
+   */
+  addBuckets(buckets: SketchBuckets): void {
+    if (buckets.count === 0) return;
+    if (buckets.relativeAccuracy !== this.mapping.relativeAccuracy) {
+      throw new RangeError('[wai:metrics-core] cannot merge sketches with different relative accuracy');
+    }
+    const other = new QuantileSketch(this.mapping);
+    other.counts = Uint32Array.from(buckets.counts);
+    other.offset = buckets.offset;
+    other.used = other.counts.length;
+    other.zeroCount = buckets.zeroCount;
+    other.count = buckets.count;
+    other.sum = buckets.sum;
+    other.min = buckets.min;
+    other.max = buckets.max;
+    this.merge(other);
   }
 
   /** Empties the sketch but keeps its buffer (no allocation when a window slot is reused). */

@@ -21,14 +21,13 @@ function mappingFor(alpha: number): SketchMapping {
 
 function rowSketch(row: RouteRow, mapping: SketchMapping): QuantileSketch {
   const [, , count, , , sum, min, max, encoded] = row;
-  const sketch = new QuantileSketch(mapping);
-  if (count === 0) return sketch;
+  if (count === 0) return new QuantileSketch(mapping);
   const { offset, counts, zeroCount } = decodeBuckets(encoded);
   let total = zeroCount;
   for (let k = 0; k < counts.length; k++) total += counts[k]!;
   if (total !== count) throw new RangeError('[wai:metrics-core] sketch buckets do not add up to the row count');
-  sketch.addBuckets({ relativeAccuracy: mapping.relativeAccuracy, offset, counts, zeroCount, count, sum, min, max });
-  return sketch;
+  // The decoded array is ours alone: the sketch takes it over rather than copying it.
+  return QuantileSketch.adopt(mapping, { relativeAccuracy: mapping.relativeAccuracy, offset, counts, zeroCount, count, sum, min, max });
 }
 
 /** Every row's sketch, or undefined when one is corrupt (the whole payload is then left out). */
@@ -84,13 +83,13 @@ export function mergeFleet(payloads: readonly FleetPayload[], now: number, insta
       if (!mergeable) continue;
       const key = `${method} ${route}`;
       let entry = endpoints.get(key);
-      if (!entry) {
-        entry = { route, method, sketch: new QuantileSketch(mapping), errors: 0, aborted: 0, requestsPerSecond: 0, instances: 0 };
-        endpoints.set(key, entry);
-      }
       const rowSketch = sketches[index]!;
-      entry.sketch.merge(rowSketch);
       perInstance.merge(rowSketch);
+      if (!entry) {
+        // The first instance's row sketch becomes the endpoint's (decoded for this view alone): no copy.
+        entry = { route, method, sketch: rowSketch, errors: 0, aborted: 0, requestsPerSecond: 0, instances: 0 };
+        endpoints.set(key, entry);
+      } else entry.sketch.merge(rowSketch);
       entry.errors += errors;
       entry.aborted += aborted;
       entry.requestsPerSecond += count / payload.seconds;

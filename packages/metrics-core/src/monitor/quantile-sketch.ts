@@ -355,8 +355,16 @@ export class QuantileSketch {
     if (buckets.relativeAccuracy !== this.mapping.relativeAccuracy) {
       throw new RangeError('[wai:metrics-core] cannot merge sketches with different relative accuracy');
     }
-    const other = new QuantileSketch(this.mapping);
-    other.counts = Uint32Array.from(buckets.counts);
+    this.merge(QuantileSketch.adopt(this.mapping, { ...buckets, counts: Uint32Array.from(buckets.counts) }));
+  }
+
+  /**
+   * A sketch over `buckets` (same α as `mapping`) that takes ownership of `buckets.counts` instead of copying
+   * it: for a caller that has just decoded the array and hands it over (a fleet read decodes thousands).
+   */
+  static adopt(mapping: SketchMapping, buckets: SketchBuckets & { counts: Uint32Array }): QuantileSketch {
+    const other = new QuantileSketch(mapping);
+    other.counts = buckets.counts;
     other.offset = buckets.offset;
     other.used = other.counts.length;
     other.zeroCount = buckets.zeroCount;
@@ -364,7 +372,11 @@ export class QuantileSketch {
     other.sum = buckets.sum;
     other.min = buckets.min;
     other.max = buckets.max;
-    this.merge(other);
+    if (other.used <= other.maxBuckets) return other;
+    // Wider than a sketch may be (a foreign value): merged bucket by bucket, so the lowest buckets collapse.
+    const capped = new QuantileSketch(mapping);
+    capped.merge(other);
+    return capped;
   }
 
   /** Empties the sketch but keeps its buffer (no allocation when a window slot is reused). */

@@ -1,4 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
+
+/** Least time between two warnings about a failing rate-limit store. */
+const STORE_WARNING_INTERVAL_MS = 10_000;
 import { ValidationError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { LoadSignal } from '../contracts/metrics.js';
@@ -112,6 +115,24 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   const logger = options.logger ?? silentLogger;
   const ownsStore = options.store === undefined;
   const store = options.store ?? createMemoryRateLimitStore({ clock });
+  // A store that is down fails every request: one warning per STORE_WARNING_INTERVAL_MS (with how many were
+  // left unsaid) rather than one per request, which flooded the log and cost each request a serialised error.
+  let lastStoreWarning = -Infinity;
+  let unsaidStoreFailures = 0;
+  const reportStoreFailure = (error: unknown, key: string) => {
+    const now = clock.now();
+    if (now - lastStoreWarning < STORE_WARNING_INTERVAL_MS) {
+      unsaidStoreFailures++;
+      return;
+    }
+    lastStoreWarning = now;
+    const since = unsaidStoreFailures;
+    unsaidStoreFailures = 0;
+    logger.warn(
+      { err: error, key, failuresSinceLastWarning: since },
+      `[wai:metrics-core] rate-limit store failed; ${failOpen ? 'allowing' : 'refusing'} requests while it fails (warned at most every ${STORE_WARNING_INTERVAL_MS / 1000} s)`,
+    );
+  };
   const exempt = options.exempt ?? DEFAULTS.exempt;
   const keyPrefix = options.keyPrefix ?? DEFAULTS.keyPrefix;
   const failOpen = options.failOpen ?? DEFAULTS.failOpen;
@@ -180,7 +201,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       try {
         ({ count, resetInMs } = await store.increment(request.scope === undefined ? keyPrefix + request.key : `${keyPrefix}${request.scope}|${request.key}`, routeWindow));
       } catch (error) {
-        logger.warn({ err: error, key: request.key }, `[wai:metrics-core] rate-limit store failed; ${failOpen ? 'allowing' : 'refusing'} the request`);
+        reportStoreFailure(error, request.key);
         if (failOpen) return { allowed: true, exempt: false, headers: {}, release };
         release();
         const decision: RateLimitDecision = { ...base, allowed: false, reason: 'shed', limit, remaining: 0, resetInMs: 1000 };

@@ -193,6 +193,20 @@ describe('rate limiter', () => {
     expect((await createRateLimiter({ store: broken, failOpen: false }).check({ key: 'k', path: '/x' })).statusCode).toBe(503);
   });
 
+  it('warns about a failing store once per 10 s, not once per request', async () => {
+    const clock = createFakeClock(0);
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { debug() {}, info() {}, warn: (fields: unknown) => void warnings.push(fields as Record<string, unknown>), error() {} };
+    const broken = { increment: () => Promise.reject(new Error('down')), reset: async () => {} };
+    const limiter = createRateLimiter({ store: broken, clock, logger });
+    for (let i = 0; i < 50; i++) expect((await limiter.check({ key: 'k', path: '/x' })).allowed).toBe(true);
+    expect(warnings).toHaveLength(1);
+    clock.advance(10_000);
+    await limiter.check({ key: 'k', path: '/x' });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatchObject({ failuresSinceLastWarning: 49 });
+  });
+
   it('rejects bad options with a typed error', () => {
     expect(() => createRateLimiter({ max: 0 })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
     expect(() => createRateLimiter({ windowMs: -1 })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { HTTP_OPTION_DEFAULTS } from '@wai/metrics-core/http/testing';
-import { checkReadmeDefaults, describedOnly, qualified, type OptionDefaults } from '@wai/test-services/readme';
+import { checkReadmeDefaults, describedOnly, qualified, rateLimitOptionDefaults, type OptionDefaults } from '@wai/test-services/readme';
 import { describe, expect, it } from 'vitest';
 import type { ConcurrencyLimiterOptions, ProfileTriggerOptions } from '@wai/metrics-core/http';
 import type { AdaptiveRateLimitOptions } from '../src/adaptive-rate-limit.js';
@@ -42,17 +42,8 @@ describe('README option tables and signatures', () => {
           logger: undefined,
         } satisfies OptionDefaults<InvalidateOnWriteOptions>),
         ...qualified('adaptiveRateLimit', {
-          max: rateLimiter.max,
-          windowMs: rateLimiter.windowMs,
-          store: describedOnly('a memory store the limiter owns'),
-          keyGenerator: describedOnly('clientAddressKey(req.ip)'),
-          adaptive: rateLimiter.adaptive,
+          ...rateLimitOptionDefaults(rateLimiter, 'req'),
           loadSignal: describedOnly("the monitor's getLoadSignal"),
-          concurrency: describedOnly('off'),
-          exempt: describedOnly('DEFAULT_EXEMPT_PATHS, listed'),
-          failOpen: rateLimiter.failOpen,
-          scope: undefined,
-          keyPrefix: rateLimiter.keyPrefix,
           monitor: DEFAULT_MONITOR,
           clock: SYSTEM_CLOCK,
           logger: SILENT,

@@ -340,3 +340,25 @@ export function checkReadmeDefaults(
   }
   return problems;
 }
+
+/**
+ * The rate-limit options both HTTP adapters document alike, from the HTTP kit's defaults
+ * (`HTTP_OPTION_DEFAULTS.rateLimiter`); `requestName` is how the adapter's README calls the request (`req`, `request`).
+ */
+export function rateLimitOptionDefaults(
+  rateLimiter: { max: ExpectedDefault; windowMs: ExpectedDefault; adaptive: ExpectedDefault; failOpen: ExpectedDefault; keyPrefix: ExpectedDefault },
+  requestName: string,
+) {
+  return {
+    max: rateLimiter.max,
+    windowMs: rateLimiter.windowMs,
+    store: describedOnly('a memory store the limiter owns'),
+    keyGenerator: describedOnly(`clientAddressKey(${requestName}.ip)`),
+    adaptive: rateLimiter.adaptive,
+    concurrency: describedOnly('off'),
+    exempt: describedOnly('DEFAULT_EXEMPT_PATHS, listed'),
+    failOpen: rateLimiter.failOpen,
+    scope: undefined,
+    keyPrefix: rateLimiter.keyPrefix,
+  } as const;
+}

@@ -168,8 +168,10 @@ async function main(): Promise<void> {
 
     // 2. An empty project with the tarballs and the peers the examples use, installed by npm.
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'wai-packages-check', private: true, type: 'module' }, null, 2));
-    const peers = ['ioredis', 'pg', 'fastify', '@fastify/websocket', 'express', '@types/express', 'keyv', 'vitest', 'typescript', '@types/node'];
-    const installs = [...readdirSync(tarballs).map((name) => join(tarballs, name)), ...peers.map((name) => `${name}@${catalogVersion(name)}`)];
+    const peers = ['ioredis', 'pg', 'fastify', '@fastify/websocket', 'express', '@types/express', 'keyv', 'vitest', 'typescript', '@opentelemetry/api'];
+    // Node's own types as a user on the oldest supported runtime has them (the workspace's catalog pins older ones
+    // for its own build): the README examples use node:sqlite, which @types/node has typed since 22.
+    const installs = [...readdirSync(tarballs).map((name) => join(tarballs, name)), ...peers.map((name) => `${name}@${catalogVersion(name)}`), '@types/node@^22.13.0'];
     // better-sqlite3 (the README's L3) compiles from source on this machine (~60 s); the workspace's build of the
     // same version is linked instead, as a user's installed copy would be. Install scripts stay off: npm would
     // otherwise rebuild that linked copy in place (none of our packages has one).
@@ -234,14 +236,15 @@ async function main(): Promise<void> {
     }
     say(`${examples.length} examples (${typed.length} type-checked, ${examples.length - typed.length} run), ${packages.length} tarballs, ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
+    // Reported before the clean-up: an await below that never settles would otherwise let the process end, with
+    // exit code 0, before the failures were printed (it did: FAIL lines, then a green run).
+    for (const failure of failures) console.error(`\n[test:packages] FAILED: ${failure}`);
+    if (failures.length > 0) process.exitCode = 1;
     await redis?.close();
     if (process.env.WAI_KEEP_PACKAGES_DIR) say(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
-  if (failures.length > 0) {
-    for (const failure of failures) console.error(`\n[test:packages] FAILED: ${failure}`);
-    process.exit(1);
-  }
+  process.exit(failures.length > 0 ? 1 : 0);
 }
 
 main().catch((error: unknown) => {

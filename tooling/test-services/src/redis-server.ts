@@ -58,6 +58,9 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       const current = child;
       if (!current || current.exitCode !== null || current.signalCode !== null) return resolve();
       current.once('exit', () => resolve());
+      // Unref'd while it runs (it must not keep a test process alive); held while we wait for its exit, or a
+      // script awaiting close() would find its event loop empty and end right there, with exit code 0.
+      current.ref();
       current.kill(signal);
     });
   await launch();

@@ -5,11 +5,20 @@ import { OVERFLOW_ROUTE } from '../monitor/series-registry.js';
 import type { CacheAnalytics, CacheStatsSource } from '../contracts/cache.js';
 import type { PerformanceMonitor } from '../contracts/monitor.js';
 
+/**
+ * What the bridge needs of a MeterProvider; `@opentelemetry/api`'s `MeterProvider` (and the SDK's) satisfies it.
+ * Structural, so that these declarations do not import the optional peer: a TypeScript user without it installed
+ * can still compile against `@wai/metrics-core/otel`.
+ */
+export interface OtelMeterProvider {
+  getMeter(name: string, version?: string, options?: object): unknown;
+}
+
 export interface OtelBridgeOptions {
   /** The monitor whose figures are exported. */
   monitor: PerformanceMonitor;
   /** Your MeterProvider (`new MeterProvider({ readers })` from `@opentelemetry/sdk-metrics`, or `metrics.getMeterProvider()`). */
-  meterProvider: MeterProvider;
+  meterProvider: OtelMeterProvider;
   /** Instrumentation scope name of the meter. @default '@wai/metrics-core' */
   meterName?: string;
   /**
@@ -61,7 +70,7 @@ export function createOtelBridge(options: OtelBridgeOptions): OtelBridge {
   if (!Array.isArray(buckets) || buckets.some((value, index) => !(value > 0) || (index > 0 && value <= buckets[index - 1]!))) {
     throw new ConfigError('[wai:metrics-core] durationBuckets must be increasing positive numbers (seconds)');
   }
-  const meter: Meter = meterProvider.getMeter(options.meterName ?? '@wai/metrics-core');
+  const meter: Meter = (meterProvider as MeterProvider).getMeter(options.meterName ?? '@wai/metrics-core');
 
   let restore: (() => void) | undefined;
   if (options.requestDuration ?? true) {

@@ -168,10 +168,8 @@ async function main(): Promise<void> {
 
     // 2. An empty project with the tarballs and the peers the examples use, installed by npm.
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'wai-packages-check', private: true, type: 'module' }, null, 2));
-    const peers = ['ioredis', 'pg', 'fastify', '@fastify/websocket', 'express', '@types/express', 'keyv', 'vitest', 'typescript', '@opentelemetry/api'];
-    // Node's own types as a user on the oldest supported runtime has them (the workspace's catalog pins older ones
-    // for its own build): the README examples use node:sqlite, which @types/node has typed since 22.
-    const installs = [...readdirSync(tarballs).map((name) => join(tarballs, name)), ...peers.map((name) => `${name}@${catalogVersion(name)}`), '@types/node@^22.13.0'];
+    const peers = ['ioredis', 'pg', 'fastify', '@fastify/websocket', 'express', '@types/express', 'keyv', 'vitest', 'typescript', '@types/node', '@opentelemetry/api'];
+    const installs = [...readdirSync(tarballs).map((name) => join(tarballs, name)), ...peers.map((name) => `${name}@${catalogVersion(name)}`)];
     // better-sqlite3 (the README's L3) compiles from source on this machine (~60 s); the workspace's build of the
     // same version is linked instead, as a user's installed copy would be. Install scripts stay off: npm would
     // otherwise rebuild that linked copy in place (none of our packages has one).

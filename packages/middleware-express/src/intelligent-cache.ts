@@ -90,8 +90,13 @@ export function intelligentCache(options: IntelligentCacheOptions = {}): Intelli
   const pipeline = createHttpPipeline({ ...options, store: options.store ?? getDefaultCacheStore(), logger });
   const cache = pipeline.cache;
 
-  const middleware = async function waiIntelligentCache(req: Request, res: Response, next: NextFunction) {
-    const info = requestInfo(req);
+  const respond = (req: Request, res: Response, action: Extract<PipelineAction, { type: 'respond' }>) => {
+    if (action.route !== undefined) setRouteLabel(req, action.route);
+    if (action.revalidate !== undefined) revalidateInBackground(req, cache, action.revalidate, logger);
+    sendResponse(res, action.response);
+  };
+
+  const begin = async (req: Request, res: Response, next: NextFunction, info: HttpRequestInfo) => {
     let action: PipelineAction;
     try {
       action = await pipeline.begin(info);
@@ -101,15 +106,29 @@ export function intelligentCache(options: IntelligentCacheOptions = {}): Intelli
     }
     getTrack(req)?.mark('cache');
     if (action.type === 'respond') {
-      if (action.route !== undefined) setRouteLabel(req, action.route);
-      if (action.revalidate !== undefined) revalidateInBackground(req, cache, action.revalidate, logger);
-      sendResponse(res, action.response);
+      respond(req, res, action);
       return;
     }
     for (const [name, value] of Object.entries(action.headers)) res.setHeader(name, value);
     if (action.requestHeaders) Object.assign(req.headers, action.requestHeaders);
     if (action.capture) captureResponse(req, res, info, action.capture);
     next();
+  };
+
+  const middleware = function waiIntelligentCache(req: Request, res: Response, next: NextFunction): Promise<void> | undefined {
+    const info = requestInfo(req);
+    // A stored answer an in-process store gives now is sent without a promise; everything else goes through begin.
+    let served: Extract<PipelineAction, { type: 'respond' }> | undefined;
+    try {
+      served = pipeline.answerSync(info);
+    } catch (error) {
+      next(error);
+      return undefined;
+    }
+    if (served === undefined) return begin(req, res, next, info);
+    getTrack(req)?.mark('cache');
+    respond(req, res, served);
+    return undefined;
   } as IntelligentCacheMiddleware;
   Object.defineProperty(middleware, 'cache', { value: cache });
   return middleware;

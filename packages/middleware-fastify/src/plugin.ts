@@ -21,7 +21,9 @@ import {
   revalidationToken,
   type HttpCache,
   type HttpRequestInfo,
+  type PipelineAction,
   type PipelineRateLimit,
+  type PipelineRequestOptions,
   type PipelineResponse,
   type ResponseCapture,
 } from '@wai/metrics-core/http';
@@ -267,11 +269,22 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     const limitThis = limiter !== undefined && routeLimit !== false && (limitEveryRoute || routeLimit !== undefined);
     const limitOptions = limitThis ? routeLimit || globalScope : undefined;
     if (limitOptions === undefined && !routeCache) return undefined;
+    // Without a rate limit the pipeline's options are the same for every request of the route.
+    const cacheOnly: PipelineRequestOptions | undefined = limitOptions === undefined && routeCache ? { cache: routeCache, rateLimit: false } : undefined;
     return function waiRoute(request, reply, next) {
       const state = (request as WithState)[STATE];
       if (!state) {
         next();
         return;
+      }
+      if (cacheOnly !== undefined) {
+        // A stored answer the store can give now (an in-process store) is sent without a promise.
+        const served = pipeline.answerSync(requestInfo(request, state.label), cacheOnly);
+        if (served !== undefined) {
+          state.mark('cache');
+          respond(request, reply, state, served);
+          return;
+        }
       }
       void handleRequest(request, reply, state, limitOptions, routeCache).then(
         (answered) => {
@@ -280,6 +293,14 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
         (error: unknown) => next(error as Error),
       );
     };
+  };
+
+  /** Sends a stored answer (or the pipeline's own: 429, 504); starts its background revalidation when due. */
+  const respond = (request: FastifyRequest, reply: FastifyReply, state: RequestState, action: Extract<PipelineAction, { type: 'respond' }>): FastifyReply => {
+    state.cached = true;
+    state.release = action.release;
+    if (action.revalidate !== undefined) revalidate(request, action.revalidate);
+    return sendResponse(reply, action.response);
   };
 
   /** The pipeline's rate limit and cache lookup; true when the reply was sent here. */
@@ -300,9 +321,7 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
     if (routeCache) state.mark('cache');
     state.release = action.release;
     if (action.type === 'respond') {
-      state.cached = true;
-      if (action.revalidate !== undefined) revalidate(request, action.revalidate);
-      await sendResponse(reply, action.response);
+      await respond(request, reply, state, action);
       return true;
     }
     reply.headers(action.headers);

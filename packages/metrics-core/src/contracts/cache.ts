@@ -20,6 +20,11 @@ export interface FillToken {
 /** What HTTP response caching needs from a cache; any @wai cache or a user's own store fits. */
 export interface CacheStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
+  /**
+   * Optional, for in-process stores: what `get` would resolve with, returned directly. The response cache then
+   * answers a stored hit without a promise per request (it falls back to `get` when this is absent or throws).
+   */
+  getSync?<T = unknown>(key: string): T | undefined;
   set<T = unknown>(key: string, value: T, options?: CacheSetOptions): Promise<void>;
   delete(key: string): Promise<boolean>;
   invalidateByTag(tag: string): Promise<void>;

@@ -41,6 +41,9 @@ export interface RequestCacheDecision {
  * hand one user's response to another, RFC 9111 §3.5); `Cache-Control: no-store` bypasses the cache entirely;
  * `no-cache`, `max-age=0` and `Pragma: no-cache` (RFC 9111 §5.2.1.4, §5.4) skip the lookup but may refresh the entry.
  */
+const PLAIN_GET: RequestCacheDecision = Object.freeze({ lookup: true, store: true });
+const PLAIN_HEAD: RequestCacheDecision = Object.freeze({ lookup: true, store: false });
+
 export function evaluateCacheRequest(request: Pick<HttpRequestInfo, 'method' | 'headers'>, options: CacheRulesOptions = {}): RequestCacheDecision {
   const method = request.method.toUpperCase();
   if (method !== 'GET' && method !== 'HEAD') return { lookup: false, store: false, reason: 'method' };
@@ -49,6 +52,8 @@ export function evaluateCacheRequest(request: Pick<HttpRequestInfo, 'method' | '
     if (headerValue(request.headers, 'cookie') !== undefined) return { lookup: false, store: false, reason: 'cookie' };
   }
   const cacheControl = headerValue(request.headers, 'cache-control');
+  // The common request carries no directives: one shared answer (callers only read it).
+  if (cacheControl === undefined && request.headers.pragma === undefined) return method === 'GET' ? PLAIN_GET : PLAIN_HEAD;
   const requestDirectives = parseCacheControl(cacheControl);
   if (requestDirectives.has('no-store')) return { lookup: false, store: false, reason: 'no-store' };
   const pragma = cacheControl === undefined ? headerValue(request.headers, 'pragma') : undefined;

@@ -108,6 +108,11 @@ export interface HttpCache {
   readonly store: CacheStore;
   lookup(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Promise<HttpCacheLookup>;
   /**
+   * `lookup` without a promise, for a store with `getSync` (the in-process ones): the hit or stale answer when one
+   * can be served now, undefined otherwise (a miss, a bypass, a store without `getSync`) — then call `lookup`.
+   */
+  lookupSync(request: HttpRequestInfo, route?: HttpCacheRouteOptions): Extract<HttpCacheLookup, { status: 'hit' | 'stale' }> | undefined;
+  /**
    * Saves a finished response (when the rules allow) and returns the ETag / 304 decision for it. Pass the miss's
    * `fill`: without it the response is stored with a plain `set`, even if a write happened while it was made.
    */

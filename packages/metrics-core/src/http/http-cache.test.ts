@@ -155,6 +155,20 @@ describe('memory cache store', () => {
     expect(await store.delete('c')).toBe(true);
     expect(await store.delete('c')).toBe(false);
   });
+
+  it('moves a hit entry only when it is not among the younger half (getSync answers as get)', async () => {
+    const store = createMemoryCacheStore({ maxEntries: 4 });
+    for (const key of ['a', 'b', 'c', 'd']) await store.set(key, key);
+    expect(store.getSync('a')).toBe('a'); // the oldest: moved to the young end
+    expect(store.getSync('d')).toBe('d'); // already young: left where it is
+    await store.set('e', 'e');
+    expect(store.getSync('b')).toBeUndefined();
+    await store.set('f', 'f');
+    expect(store.getSync('c')).toBeUndefined();
+    expect(await store.get('a')).toBe('a');
+    expect(await store.get('d')).toBe('d');
+    expect(store.size).toBe(4);
+  });
 });
 
 describe('http cache without a ttl (RFC 9111 defaults)', () => {

@@ -55,11 +55,11 @@ function isConditional(request: Pick<HttpRequestInfo, 'headers'>): boolean {
 
 /** A stored response as the answer to `request` now: its headers (or a 304's), `Age`, `X-Cache`, body. */
 function answerFrom(request: Pick<HttpRequestInfo, 'method' | 'headers'>, entry: StoredHttpResponse, xCache: 'HIT' | 'STALE' | 'REVALIDATED', now: number): CachedAnswer {
-  const notModified = isNotModified(headerValue(request.headers, 'if-none-match'), headerValue(request.headers, 'if-modified-since'), {
-    status: entry.status,
-    etag: entry.etag || undefined,
-    lastModified: headerValue(entry.headers, 'last-modified'),
-  });
+  const ifNoneMatch = headerValue(request.headers, 'if-none-match');
+  const ifModifiedSince = headerValue(request.headers, 'if-modified-since');
+  const notModified =
+    (ifNoneMatch !== undefined || ifModifiedSince !== undefined) &&
+    isNotModified(ifNoneMatch, ifModifiedSince, { status: entry.status, etag: entry.etag || undefined, lastModified: headerValue(entry.headers, 'last-modified') });
   const headers: Record<string, string | string[]> = {};
   const source = notModified ? NOT_MODIFIED_HEADERS : Object.keys(entry.headers);
   for (const name of source) {
@@ -171,6 +171,34 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
     return undefined;
   };
 
+  /** How usable a stored entry is for this request: its freshness, narrowed by Vary and the request's max-age / min-fresh. */
+  const freshnessFor = (request: HttpRequestInfo, rule: ReturnType<typeof evaluateCacheRequest>, entry: StoredHttpResponse, now: number): Freshness => {
+    if (entry.v !== 2) return 'expired';
+    const freshness = freshnessOf(entry, now);
+    if (freshness === 'expired' || !varyMatches(request, entry)) return 'expired';
+    // Request max-age / min-fresh (RFC 9111 §5.2.1.1, §5.2.1.3): the client accepts less than the cache would.
+    if (rule.maxAgeMs !== undefined || rule.minFreshMs !== undefined) {
+      const age = currentAgeMs(entry, now);
+      if ((rule.maxAgeMs !== undefined && age > rule.maxAgeMs) || (rule.minFreshMs !== undefined && entry.ttlMs - age < rule.minFreshMs)) return 'expired';
+    }
+    return freshness;
+  };
+
+  /** The lookup result for an entry that may be served (fresh, or stale within stale-while-revalidate). */
+  const usable = (request: HttpRequestInfo, key: string, entry: StoredHttpResponse, freshness: 'fresh' | 'stale', now: number): Extract<HttpCacheLookup, { status: 'hit' | 'stale' }> => {
+    const answered = answerFrom(request, entry, freshness === 'fresh' ? 'HIT' : 'STALE', now);
+    return {
+      status: freshness === 'fresh' ? 'hit' : 'stale',
+      key,
+      entry,
+      responseStatus: answered.responseStatus,
+      headers: answered.headers,
+      body: answered.body,
+      notModified: answered.notModified,
+      revalidate: freshness === 'stale' && beginRevalidation(key, now),
+    };
+  };
+
   return {
     store,
     isRevalidation,
@@ -192,34 +220,38 @@ export function createHttpCache(options: HttpCacheOptions = {}): HttpCache {
         logger.warn({ err: error, key }, '[wai:metrics-core] response cache read failed; answering from the handler');
       }
       const now = clock.now();
-      let freshness: Freshness = entry && entry.v === 2 ? freshnessOf(entry, now) : 'expired';
-      if (entry && freshness !== 'expired' && !varyMatches(request, entry)) freshness = 'expired';
-      // Request max-age / min-fresh (RFC 9111 §5.2.1.1, §5.2.1.3): the client accepts less than the cache would.
-      if (entry && freshness !== 'expired' && (rule.maxAgeMs !== undefined || rule.minFreshMs !== undefined)) {
-        const age = currentAgeMs(entry, now);
-        if ((rule.maxAgeMs !== undefined && age > rule.maxAgeMs) || (rule.minFreshMs !== undefined && entry.ttlMs - age < rule.minFreshMs)) freshness = 'expired';
-      }
-      if (!entry || freshness === 'expired' || freshness === 'stale-if-error') {
-        const miss = await missing(key, rule.store);
-        if (entry && freshness === 'stale-if-error') miss.fallback = entry;
-        if (rule.onlyIfCached) miss.onlyIfCached = true;
-        if (entry && entry.v === 2 && miss.store && varyMatches(request, entry) && !isConditional(request)) {
-          const conditional = validatorOf(entry);
-          if (conditional) {
-            miss.validate = entry;
-            miss.conditional = conditional;
-          }
+      const freshness = entry === undefined ? 'expired' : freshnessFor(request, rule, entry, now);
+      if (entry !== undefined && (freshness === 'fresh' || freshness === 'stale')) return usable(request, key, entry, freshness, now);
+      const miss = await missing(key, rule.store);
+      if (entry && freshness === 'stale-if-error') miss.fallback = entry;
+      if (rule.onlyIfCached) miss.onlyIfCached = true;
+      if (entry && entry.v === 2 && miss.store && varyMatches(request, entry) && !isConditional(request)) {
+        const conditional = validatorOf(entry);
+        if (conditional) {
+          miss.validate = entry;
+          miss.conditional = conditional;
         }
-        return miss;
       }
-      const answered = answer(request, entry, freshness === 'fresh' ? 'HIT' : 'STALE');
-      return {
-        status: freshness === 'fresh' ? 'hit' : 'stale',
-        key,
-        entry,
-        ...answered,
-        revalidate: freshness === 'stale' && beginRevalidation(key, now),
-      };
+      return miss;
+    },
+
+    lookupSync(request, route) {
+      const getSync = store.getSync;
+      if (getSync === undefined) return undefined;
+      const rule = evaluateCacheRequest(request, rules);
+      if (!rule.lookup || isRevalidation(request)) return undefined;
+      const key = keyOf(request, route);
+      let entry: StoredHttpResponse | undefined;
+      try {
+        entry = getSync.call(store, key) as StoredHttpResponse | undefined;
+      } catch {
+        // `lookup` runs next and logs the store's failure once.
+        return undefined;
+      }
+      if (entry === undefined) return undefined;
+      const now = clock.now();
+      const freshness = freshnessFor(request, rule, entry, now);
+      return freshness === 'fresh' || freshness === 'stale' ? usable(request, key, entry, freshness, now) : undefined;
     },
 
     async save(key, request, response, route, fill) {

@@ -8,22 +8,42 @@ import type { HttpRequestInfo } from './http-types.js';
 const START = Date.UTC(2026, 11, 7, 12, 0, 0);
 const get = (headers: Record<string, string> = {}, method = 'GET', path = '/items/1'): HttpRequestInfo => ({ method, path, query: '', route: '/items/:id', headers: { host: 'api.example', ...headers } });
 
-function setup(options: Parameters<typeof createHttpPipeline>[0] = {}) {
+type Mode = 'begin' | 'answerSync first';
+
+/**
+ * A pipeline and `run`: one request through it, with the route's response when it runs. In 'answerSync first'
+ * mode a request goes to `answerSync` first and to `begin` only when that has no answer (what the adapters do),
+ * so every case below also checks that the synchronous path answers exactly as `begin` does.
+ */
+function setupWith(options: Parameters<typeof createHttpPipeline>[0] = {}, mode: Mode = 'begin') {
   const clock = createFakeClock(START);
   const pipeline = createHttpPipeline({ clock, ttl: 60, ...options });
-  /** One request through the pipeline, with `handler` as the route's response when it runs. */
+  let syncAnswers = 0;
   const run = async (request: HttpRequestInfo, status = 200, headers: Record<string, string> = {}, body = 'payload') => {
-    const action: PipelineAction = await pipeline.begin(request);
+    const served = mode === 'begin' ? undefined : pipeline.answerSync(request);
+    if (served !== undefined) syncAnswers++;
+    const action: PipelineAction = served ?? (await pipeline.begin(request));
     if (action.type === 'respond') return { ran: false, ...action.response, body: action.response.body.toString() };
     if (!action.capture) return { ran: true, status, headers, body };
     const done = await action.capture.complete({ status, headers, body: Buffer.from(body) });
     await new Promise((resolve) => setImmediate(resolve)); // the save runs after the answer
     return { ran: true, status: done.status, headers: { ...headers, ...done.headers }, body: done.body.toString() };
   };
-  return { clock, pipeline, run };
+  return { clock, pipeline, run, syncAnswers: () => syncAnswers };
 }
 
-describe('http pipeline (RFC 9111)', () => {
+describe.each(['begin', 'answerSync first'] as const)('http pipeline (RFC 9111), %s', (mode) => {
+  const setup = (options: Parameters<typeof createHttpPipeline>[0] = {}) => setupWith(options, mode);
+
+  it('answers a stored hit without a promise only through answerSync, and a miss never', async () => {
+    const { run, syncAnswers } = setup();
+    expect(await run(get(), 200, {}, 'v1')).toMatchObject({ ran: true });
+    expect(syncAnswers()).toBe(0);
+    expect(await run(get())).toMatchObject({ ran: false, body: 'v1', headers: { 'x-cache': 'HIT' } });
+    expect(await run(get({ 'cache-control': 'no-cache' }), 200, {}, 'v2')).toMatchObject({ ran: true, body: 'v2' });
+    expect(syncAnswers()).toBe(mode === 'begin' ? 0 : 1);
+  });
+
   it('serves a stale-if-error window only when the handler fails, never as a HIT', async () => {
     const { clock, run } = setup();
     await run(get(), 200, { 'cache-control': 'max-age=1, stale-if-error=60' }, 'v1');
@@ -123,6 +143,8 @@ describe('http pipeline: rate limiting before the cache', () => {
     expect(await pipeline.begin(get({ [REVALIDATION_HEADER]: revalidationToken() }), { clientKey: 'ip:1' })).toMatchObject({ type: 'forward', headers: { 'x-cache': 'MISS' } });
     expect(await pipeline.begin(get(), { clientKey: 'ip:2', cache: false })).toEqual(expect.objectContaining({ type: 'forward', headers: { 'RateLimit-Limit': '1', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '60' } }));
     expect((await pipeline.begin(get(), { clientKey: 'ip:1', rateLimit: false })).type).toBe('forward');
+    // A rate-limited route always takes the limiter's (asynchronous) path, even for a stored hit.
+    expect(pipeline.answerSync(get(), { clientKey: 'ip:1' })).toBeUndefined();
     await rateLimiter.close();
   });
 

@@ -4,7 +4,10 @@ import type { CacheSetOptions, CacheStore, FillToken } from '../contracts/cache.
 import { HTTP_OPTION_DEFAULTS } from './option-defaults.js';
 
 export interface MemoryCacheStoreOptions {
-  /** Most entries kept; the least recently used goes first. @default 1000 */
+  /**
+   * Most entries kept; the least recently used goes first (approximately: a hit on an entry already among the
+   * younger half of the order does not move it). @default 1000
+   */
   maxEntries?: number;
   /** TTL (seconds) for `set` without one. @default 300 */
   defaultTtl?: number;
@@ -13,6 +16,7 @@ export interface MemoryCacheStoreOptions {
 
 export interface MemoryCacheStore extends CacheStore {
   readonly size: number;
+  getSync<T = unknown>(key: string): T | undefined;
   clear(): Promise<void>;
 }
 
@@ -20,6 +24,8 @@ interface Entry {
   value: unknown;
   expiresAt: number;
   tags: readonly string[];
+  /** `moves` when the entry last went to the young end of the LRU order. */
+  movedAt: number;
 }
 
 /**
@@ -35,6 +41,9 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
   }
   if (!(defaultTtl > 0)) throw new ValidationError('E_INVALID_TTL', `[wai:metrics-core] defaultTtl must be > 0 seconds, got ${String(defaultTtl)}`);
   const entries = new Map<string, Entry>();
+  // Counts moves to the young end of the Map's order (writes and touches). A hit moves its entry only when it is
+  // not among the younger half already: a Map delete + set per hit was the largest cost of a cached response.
+  let moves = 0;
   const tagIndex = new Map<string, Set<string>>();
   // Fill versions: every write or invalidation advances `version` and marks its key or tag; a fill is refused
   // when a mark is newer than its token. Marks are bounded like the entries; forgetting one raises `floor`.
@@ -58,7 +67,7 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
     const previous = entries.get(key);
     if (previous) unlink(key, previous);
     const tags = setOptions.tags ? [...new Set(setOptions.tags)] : [];
-    entries.set(key, { value, expiresAt: clock.now() + ttl * 1000, tags });
+    entries.set(key, { value, expiresAt: clock.now() + ttl * 1000, tags, movedAt: ++moves });
     for (const tag of tags) {
       let keys = tagIndex.get(tag);
       if (!keys) tagIndex.set(tag, (keys = new Set()));
@@ -80,20 +89,28 @@ export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): M
     }
   };
 
+  function getSync<T>(key: string): T | undefined {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= clock.now()) {
+      unlink(key, entry);
+      return undefined;
+    }
+    if (moves - entry.movedAt >= Math.max(1, entries.size >>> 1)) {
+      entries.delete(key);
+      entries.set(key, entry);
+      entry.movedAt = ++moves;
+    }
+    return entry.value as T;
+  }
+
   return {
     get size() {
       return entries.size;
     },
+    getSync,
     async get<T>(key: string): Promise<T | undefined> {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= clock.now()) {
-        unlink(key, entry);
-        return undefined;
-      }
-      entries.delete(key);
-      entries.set(key, entry);
-      return entry.value as T;
+      return getSync<T>(key);
     },
     async set<T>(key: string, value: T, setOptions: CacheSetOptions = {}): Promise<void> {
       mark(`k:${key}`);

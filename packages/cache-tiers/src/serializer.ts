@@ -86,6 +86,8 @@ export function createCodec(options: CodecOptions = {}): Codec {
     },
     decode(data) {
       const marker = data[0];
+      // JSON straight from the bytes past the marker: no Buffer view per read (the L2 hit path).
+      if (marker === RAW && serializer === jsonSerializer) return JSON.parse(data.toString('utf8', 1));
       const body = data.subarray(1);
       if (marker === DEFLATE) return serializer.deserialize(inflateSync(body));
       if (marker === RAW) return serializer.deserialize(body);

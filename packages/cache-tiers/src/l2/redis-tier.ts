@@ -6,6 +6,7 @@ import { createCodec, type Serializer } from '../serializer.js';
 import { DEFAULT_FILL_WINDOW_MS, DEFAULT_MAX_TAG_AGE_MS } from '../tag-store.js';
 import { assertValidNamespace, redisKeys, type RedisKeys } from './redis-keys.js';
 import { SCRIPTS } from './redis-scripts.js';
+import { createCoarseNow } from '../cache/coarse-now.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -93,6 +94,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
   const fillWindow = options.fillWindow ?? DEFAULT_FILL_WINDOW_MS;
   if (!Number.isFinite(fillWindow) || fillWindow < 1) throw new ConfigError('[wai:cache-tiers] fillWindow must be a number of ms >= 1');
   const clock = options.clock ?? systemClock;
+  const now = createCoarseNow(clock, 1);
   const { client, owned } = openClient(options);
   const run = createScriptRunner(client);
   const coalesce = options.enableAutoPipelining === true || isCluster(client) ? () => {} : writeCoalescer(client);
@@ -134,7 +136,7 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
       const [data, version] = await client.hmgetBuffer(keys.entry(key), 'v', 'n');
       if (data === null || data === undefined) return undefined;
       const entry = decodeEntry(codec.decode(data));
-      if (entry === undefined || entry.staleUntil <= clock.now()) return undefined;
+      if (entry === undefined || entry.staleUntil <= now()) return undefined;
       if (entry.tags.length > 0) {
         // An entry is invalid once one of its tags has a later version than the entry (the clock is Redis' own).
         const written = Number(version ?? 0);
@@ -220,19 +222,38 @@ export function createRedisTier(options: RedisTierOptions = {}): RedisTier {
  * Corks the client's socket until the end of the tick, so the reads issued in one burst (callers woken by the
  * same reply batch) leave in one `writev` instead of a syscall each — what node-redis does for every command and
  * ioredis' auto-pipelining does through a Pipeline object per batch (which costs more than it saves at tens of
- * callers). The socket is uncorked on the next `process.nextTick`, after the current microtasks.
+ * callers). The socket is uncorked on the next `process.nextTick`, after the current microtasks, and every
+ * CORK_FLUSH_EVERY commands before that.
  */
+/**
+ * Commands held in one corked write at most. Holding a whole burst until the end of the tick kept Redis idle
+ * while this process worked through the burst's replies, and this process idle while Redis answered the burst:
+ * with 64 callers, L2 hits ran at 0.77x bare ioredis; flushing every 16 lets the two overlap (1.0x, and 4 of 5
+ * syscalls saved). 8 to 32 measured alike; 4 and 1000 clearly worse.
+ */
+const CORK_FLUSH_EVERY = 16;
+
 function writeCoalescer(client: Redis): () => void {
   let corked: { cork(): void; uncork(): void } | undefined;
   const uncork = () => {
     corked?.uncork();
     corked = undefined;
   };
+  let held = 0;
   return () => {
-    if (corked !== undefined || client.status !== 'ready') return;
+    if (corked !== undefined) {
+      if (++held >= CORK_FLUSH_EVERY) {
+        held = 0;
+        corked.uncork();
+        corked.cork();
+      }
+      return;
+    }
+    if (client.status !== 'ready') return;
     const stream = (client as { stream?: { cork?(): void; uncork?(): void } }).stream;
     if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
     corked = stream as { cork(): void; uncork(): void };
+    held = 0;
     corked.cork();
     process.nextTick(uncork);
   };

@@ -16,6 +16,8 @@ app.disable('x-powered-by');
 // What initializePerformanceSystem mounts: timing from the app's entry point, no router layer.
 if (variant === 'wai') instrumentApp(app, { monitor: createPerformanceMonitor({ autoStart: true }) });
 if (variant === 'wai-middleware') app.use(enhancedRequestTiming({ monitor: createPerformanceMonitor({ autoStart: true }) }));
+// The router layer an app.use middleware costs by itself, so the middleware's own timing cost can be read apart.
+if (variant === 'bare-layer') app.use((_req, _res, next) => next());
 if (variant === 'prom') app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
 app.get('/hello/:id', (_req, res) => {
   res.json({ hello: 'world' });

@@ -344,8 +344,12 @@ export interface MiddlewareBenchOptions {
   /** How the @wai variant and the cache are wired, for row names. */
   waiLabel: string;
   cacheLabel: string;
-  /** Another way of wiring @wai timing, measured in the same rounds and reported against bare. */
-  alternative?: { variant: string; label: string };
+  /**
+   * Another way of wiring @wai timing, measured in the same rounds and reported against bare. With `baseline`
+   * (a variant of the bare app plus what that wiring needs anyway, e.g. one empty `app.use` layer, `baselineName`
+   * describing it) it is also reported against that, which is the timing's own overhead, and the baseline against bare.
+   */
+  alternative?: { variant: string; label: string; baseline?: { variant: string; name: string } };
 }
 
 /** Rounds of a scenario, scaled by `WAI_BENCH_ROUNDS_SCALE` (e.g. 0.5 for a quicker, noisier run). */
@@ -371,7 +375,7 @@ export async function runMiddlewareBench(benchUrl: string, options: MiddlewareBe
   const alternative = options.alternative;
   const overhead = {
     server,
-    variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), options.competitor.variant],
+    variants: ['bare', 'wai', ...(alternative ? [alternative.variant] : []), ...(alternative?.baseline ? [alternative.baseline.variant] : []), options.competitor.variant],
     path: '/hello/1',
     connections: 100,
     durationSeconds: 3,
@@ -401,6 +405,12 @@ export async function runMiddlewareBench(benchUrl: string, options: MiddlewareBe
     throughputRow(`${framework} + ${waiLabel} vs bare`, get(timing, 'wai'), get(timing, 'bare'), bareName, 0.95, overhead),
     throughputRow(`${framework} + ${waiLabel} vs ${competitor.name}`, get(timing, 'wai'), get(timing, competitor.variant), competitor.name, 1, overhead),
     ...(alternative ? [throughputRow(`${framework} + ${alternative.label} vs bare`, get(timing, alternative.variant), get(timing, 'bare'), bareName, 0.95, overhead)] : []),
+    ...(alternative?.baseline
+      ? [
+          throughputRow(`${framework} + ${alternative.label} vs ${alternative.baseline.name}`, get(timing, alternative.variant), get(timing, alternative.baseline.variant), alternative.baseline.name, 0.95, overhead),
+          throughputRow(`${framework}: ${alternative.baseline.name} vs bare (what the wiring itself costs, for reference)`, get(timing, alternative.baseline.variant), get(timing, 'bare'), bareName, 0.95, overhead),
+        ]
+      : []),
     throughputRow(`${framework} + ${competitor.name} vs bare (competitor, for reference)`, get(timing, competitor.variant), get(timing, 'bare'), bareName, 0.95, overhead),
     throughputRow(`${hitName}: ${cacheLabel} HIT vs the constant route bare`, get(hits, 'hit-wai'), get(hits, 'hit-bare'), `${bareName}, constant route`, 0.9, hit),
     throughputRow(`${hitName}: ${cacheLabel} HIT vs ${peerCache.name} HIT`, get(hits, 'hit-wai'), get(hits, peerCache.variant), `${peerCache.name} HIT`, 1, hit),

@@ -23,6 +23,13 @@ describe('readServerConfig', () => {
     expect(readServerConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).sqlitePath).toBe('/tmp/x.db');
   });
 
+  it('waits for another instance\'s load half a command timeout unless CACHE_LEASE_WAIT_MS says otherwise', () => {
+    expect(readServerConfig({}).cacheLeaseWaitMs).toBe(15);
+    expect(readServerConfig({ CACHE_COMMAND_TIMEOUT_MS: '250' }).cacheLeaseWaitMs).toBe(125);
+    expect(readServerConfig({ CACHE_COMMAND_TIMEOUT_MS: '250', CACHE_LEASE_WAIT_MS: '40' }).cacheLeaseWaitMs).toBe(40);
+    expect(() => readServerConfig({ CACHE_LEASE_WAIT_MS: 'soon' })).toThrow(/CACHE_LEASE_WAIT_MS/);
+  });
+
   it('builds a Redis URL from REDIS_HOST / PORT / PASSWORD / DB', () => {
     expect(readServerConfig({ REDIS_HOST: 'cache', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss', REDIS_DB: '2' }).redisUrl).toBe('redis://:p%40ss@cache:6380/2');
     expect(readServerConfig({ REDIS_URL: 'redis://a:1', REDIS_HOST: 'ignored' }).redisUrl).toBe('redis://a:1');

@@ -64,6 +64,12 @@ export interface ServerConfig {
    * the invalidation is queued for replay and handed to the shared SQL tier. @default 250
    */
   cacheWriteTimeoutMs: number;
+  /**
+   * `CACHE_LEASE_WAIT_MS` — longest a read waits for another instance's load of the same key before loading
+   * itself. Half the command timeout by default, so a read that waits for a lease and then meets a stalled link
+   * stays within 1.5 command timeouts of waiting in all. @default 15 (half of `CACHE_COMMAND_TIMEOUT_MS`)
+   */
+  cacheLeaseWaitMs: number;
   /** `BODY_LIMIT` — largest accepted request body in bytes (larger → 413). @default 65536 */
   bodyLimit: number;
   /** `REQUEST_TIMEOUT_MS` — longest a client may take to send a whole request, headers and body (then 408). @default 30000 */
@@ -131,6 +137,7 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
   const databaseUrl = wai.databaseUrl;
   const postgres = databaseUrl !== undefined && /^postgres(ql)?:/.test(databaseUrl);
   const sqliteUrl = databaseUrl !== undefined && !postgres;
+  const cacheCommandTimeoutMs = integer(env, 'CACHE_COMMAND_TIMEOUT_MS', 30, 5, 60_000);
   const config: ServerConfig = {
     wai,
     port: wai.port,
@@ -151,8 +158,9 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
     responseCacheTTL: integer(env, 'RESPONSE_CACHE_TTL', 60, 1, 86_400),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    cacheCommandTimeoutMs: integer(env, 'CACHE_COMMAND_TIMEOUT_MS', 30, 5, 60_000),
+    cacheCommandTimeoutMs,
     cacheWriteTimeoutMs: integer(env, 'CACHE_WRITE_TIMEOUT_MS', 250, 5, 60_000),
+    cacheLeaseWaitMs: integer(env, 'CACHE_LEASE_WAIT_MS', Math.max(1, Math.floor(cacheCommandTimeoutMs / 2)), 1, 60_000),
     bodyLimit: integer(env, 'BODY_LIMIT', 65_536, 1024, 10 * 1024 * 1024),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),

@@ -103,10 +103,11 @@ export async function createPerformanceServices(options: PerformanceServicesOpti
     writeTimeout: config.cacheWriteTimeoutMs,
     // With Redis: L1 invalidation across instances, and one load per cold key across instances.
     bus: Boolean(redis),
-    // A waiter gives up on another instance's load after one command timeout and loads itself: a loader here is
-    // one query, and a holder that is slow or cut off from Redis must not hold the other instances' reads longer
-    // than a Redis command may take (the read's worst case stays within 2 × the command timeout).
-    lease: redis ? { wait: config.cacheCommandTimeoutMs } : false,
+    // A waiter gives up on another instance's load after CACHE_LEASE_WAIT_MS (half a command timeout) and loads
+    // itself: a loader here is one query, and a holder that is slow or cut off from Redis must not hold the other
+    // instances' reads. A wait can be followed by one timed-out command when the link stalls meanwhile (the
+    // re-read after it), so a full command timeout here let such a read wait 2 × the timeout plus its own work.
+    lease: redis ? { wait: config.cacheLeaseWaitMs } : false,
     // The `popular_workshops` strategy (added with the repository) runs at start and every 5 minutes.
     warming: { intervalMs: cacheSettings.warmingEnabled ? 300_000 : 0 },
     // Top keys, access patterns per key prefix and a miss-ratio curve: what the analyzer's cache findings use.

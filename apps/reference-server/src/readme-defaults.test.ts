@@ -34,6 +34,7 @@ function expectedDefaults(): Record<string, unknown> {
     CACHE_PREDICTIVE_WARMING: describedOnly('on in the production preset only'),
     CACHE_COMMAND_TIMEOUT_MS: config.cacheCommandTimeoutMs,
     CACHE_WRITE_TIMEOUT_MS: config.cacheWriteTimeoutMs,
+    CACHE_LEASE_WAIT_MS: config.cacheLeaseWaitMs,
     RESPONSE_CACHE_TTL: config.responseCacheTTL,
     PERFORMANCE_MONITORING_ENABLED: config.wai.monitoring.enabled,
     PERFORMANCE_MONITORING_INTERVAL: perPart(presets.map((preset) => preset.monitoring.interval)),

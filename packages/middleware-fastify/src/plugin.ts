@@ -279,7 +279,13 @@ const waiPerformancePlugin: FastifyPluginCallback<WaiPerformanceOptions> = (fast
       }
       if (cacheOnly !== undefined) {
         // A stored answer the store can give now (an in-process store) is sent without a promise.
-        const served = pipeline.answerSync(requestInfo(request, state.label), cacheOnly);
+        let served: Extract<PipelineAction, { type: 'respond' }> | undefined;
+        try {
+          served = pipeline.answerSync(requestInfo(request, state.label), cacheOnly);
+        } catch (error) {
+          next(error as Error);
+          return;
+        }
         if (served !== undefined) {
           state.mark('cache');
           respond(request, reply, state, served);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../fake-clock.js';
 import { REVALIDATION_HEADER, revalidationToken } from './http-cache.js';
 import { createHttpPipeline, type PipelineAction } from './http-pipeline.js';
+import { seededRandom } from '../../test/random.js';
 import { createRateLimiter } from './rate-limiter.js';
 import type { HttpRequestInfo } from './http-types.js';
 
@@ -170,5 +171,58 @@ describe('http pipeline: rate limiting before the cache', () => {
     held.release?.();
     expect((await pipeline.begin(get(), { clientKey: 'ip:2', cache: false })).type).toBe('forward');
     await rateLimiter.close();
+  });
+});
+
+describe('http pipeline: reads racing writes (answerSync first, as the adapters do)', () => {
+  it('never answers with a value older than the last write that had returned when the read began', async () => {
+    const pipeline = createHttpPipeline({ ttl: 60 });
+    const route = { cache: { tags: ['items'] } };
+    const random = seededRandom(7);
+    /** Yields to the event loop 0–3 times, so reads, handlers, background saves and writes interleave. */
+    const yieldSome = async () => {
+      for (let turns = Math.floor(random() * 4); turns > 0; turns--) await new Promise((resolve) => setImmediate(resolve));
+    };
+    let database = 0;
+    let returned = 0;
+    let writing = true;
+    let reads = 0;
+    let syncHits = 0;
+    const stale: string[] = [];
+    const reader = async () => {
+      while (writing) {
+        const floor = returned;
+        const request = get();
+        const served = pipeline.answerSync(request, route);
+        if (served !== undefined) syncHits++;
+        const action = served ?? (await pipeline.begin(request, route));
+        let body: string;
+        if (action.type === 'respond') body = action.response.body.toString();
+        else {
+          // The handler reads the source, then takes a while to answer: a write may land in between.
+          const value = String(database);
+          await yieldSome();
+          body = action.capture ? (await action.capture.complete({ status: 200, headers: {}, body: Buffer.from(value) })).body.toString() : value;
+        }
+        if (Number(body) < floor) stale.push(`read ${body} after write ${floor} returned`);
+        reads++;
+        await yieldSome();
+      }
+    };
+    const writer = async () => {
+      for (let write = 0; write < 3000; write++) {
+        database++;
+        await yieldSome();
+        await pipeline.cache.invalidate(['items']);
+        returned = database;
+        await yieldSome();
+      }
+      writing = false;
+    };
+    await Promise.all([writer(), reader(), reader(), reader(), reader()]);
+    expect(stale).toEqual([]);
+    // The race exercised both paths: stored answers given synchronously and loads racing the writes.
+    expect(syncHits).toBeGreaterThan(100);
+    expect(reads - syncHits).toBeGreaterThan(100);
   });
 });
